@@ -159,10 +159,7 @@ func argMaxResized(s *plan.Step, x, out view, threads int) stepFunc {
 	x0, x1, wx64 := ir.ResizeTable(&a, 1, w, ow)
 	wy, wx := f32s(wy64), f32s(wx64)
 	last, nearest := s.Attrs.SelectLastIndex, a.ResizeMode == "nearest"
-	rows, pix := make([][]float32, threads), make([][]float32, threads)
-	for i := range rows {
-		rows[i], pix[i] = make([]float32, w*c), make([]float32, c)
-	}
+	rows, pix := perThread(threads, w*c), perThread(threads, c)
 	return func(tid, t, nt int) {
 		lo, hi := split(n*oh, 1, t, nt)
 		for r := lo; r < hi; r++ {

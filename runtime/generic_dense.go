@@ -264,10 +264,7 @@ func resizeNHWC(nearest bool, x view, res *view, out view, y0, y1, x0, x1 []int,
 	// (LR-ASPP's ×8 upsample of 21 classes to 520²: 7.0 → 3.x ms).
 	var rows [][]float32
 	if !nearest {
-		rows = make([][]float32, nt)
-		for i := range rows {
-			rows[i] = make([]float32, x.shape[3]*c)
-		}
+		rows = perThread(nt, x.shape[3]*c)
 	}
 	return func(tid, t, nt int) {
 		lo, hi := split(n*oh, 1, t, nt)
@@ -344,10 +341,7 @@ func resizeToNCHW(x, out view, y0, y1, x0, x1 []int, wy, wx []float32, threads i
 	// row stored channel-major ([c][w]), so each output plane row is one
 	// lerp per value from contiguous memory (LR-ASPP's 21 classes to 520²
 	// as its NCHW output: 17 → 3.x ms).
-	rows := make([][]float32, threads)
-	for i := range rows {
-		rows[i] = make([]float32, c*w)
-	}
+	rows := perThread(threads, c*w)
 	return func(tid, t, nt int) {
 		lo, hi := split(n*oh, 1, t, nt)
 		rt := rows[tid]
@@ -497,4 +491,15 @@ func (e *Executor) convTransposeGemm(s *plan.Step, w, bias []float32) stepFunc {
 			}
 		}
 	}
+}
+
+// perThread is one buffer of n floats for each of threads workers (a
+// step's private rows, indexed by the worker's tid), made once when the
+// step is built so runs allocate nothing.
+func perThread(threads, n int) [][]float32 {
+	bufs := make([][]float32, threads)
+	for i := range bufs {
+		bufs[i] = make([]float32, n)
+	}
+	return bufs
 }
