@@ -54,6 +54,11 @@ func Gemm12x24AVX512Masked(m int, k int, a *float32, lda int, b *float32, bias *
 //go:noescape
 func Gemm12x24AVX512RowPairs(m int, k int, a *float32, lda int, b *float32, bias *float32, r *float32, ldr int, c *float32, ldc int, cols int, ep *float32, mode int)
 
+// Gemm12x16AVX512ZipPairs computes one packed GEMM panel (stride 32) for m rows in 12x16 tiles with the fused epilogue (avx512).
+//
+//go:noescape
+func Gemm12x16AVX512ZipPairs(m int, k int, a *float32, lda int, b *float32, bias *float32, r *float32, ldr int, c *float32, ldc int, cols int, ep *float32, mode int)
+
 // Gemm20x16AVX512Masked computes one packed GEMM panel (stride 32) for m rows in 20x16 tiles with the fused epilogue (avx512).
 //
 //go:noescape

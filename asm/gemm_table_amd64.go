@@ -12,9 +12,10 @@ const (
 )
 
 // GemmPanelAVX2FMA runs the generated kernel for one panel of cols columns: the k-pair kernel for
-// a panel packed in k pairs, the unmasked kernel for a full panel, else the narrowest masked kernel
-// that covers cols. Static calls: the noescape pointers stay on the caller's stack.
-func GemmPanelAVX2FMA(pairs bool, m, k int, a *float32, lda int, b, bias, r *float32, ldr int, c *float32, ldc int, cols int, ep *float32, mode int) {
+// a panel packed in k pairs, the unmasked kernel for a full panel (some only where twoFMA says the
+// host issues two full-width FMAs per cycle), else the narrowest masked kernel that covers cols.
+// Static calls: the noescape pointers stay on the caller's stack.
+func GemmPanelAVX2FMA(twoFMA, pairs bool, m, k int, a *float32, lda int, b, bias, r *float32, ldr int, c *float32, ldc int, cols int, ep *float32, mode int) {
 	switch {
 	case pairs && cols == 8:
 		Gemm6x8AVX2FMAPairs(m, k, a, lda, b, bias, r, ldr, c, ldc, cols, ep, mode)
@@ -37,9 +38,10 @@ const (
 )
 
 // GemmPanelAVX512 runs the generated kernel for one panel of cols columns: the k-pair kernel for
-// a panel packed in k pairs, the unmasked kernel for a full panel, else the narrowest masked kernel
-// that covers cols. Static calls: the noescape pointers stay on the caller's stack.
-func GemmPanelAVX512(pairs bool, m, k int, a *float32, lda int, b, bias, r *float32, ldr int, c *float32, ldc int, cols int, ep *float32, mode int) {
+// a panel packed in k pairs, the unmasked kernel for a full panel (some only where twoFMA says the
+// host issues two full-width FMAs per cycle), else the narrowest masked kernel that covers cols.
+// Static calls: the noescape pointers stay on the caller's stack.
+func GemmPanelAVX512(twoFMA, pairs bool, m, k int, a *float32, lda int, b, bias, r *float32, ldr int, c *float32, ldc int, cols int, ep *float32, mode int) {
 	switch {
 	case cols == 32 && !pairs && k >= 128:
 		Gemm12x32AVX512Prefetch(m, k, a, lda, b, bias, r, ldr, c, ldc, cols, ep, mode)
@@ -51,6 +53,8 @@ func GemmPanelAVX512(pairs bool, m, k int, a *float32, lda int, b, bias, r *floa
 		Gemm12x32AVX512(m, k, a, lda, b, bias, r, ldr, c, ldc, cols, ep, mode)
 	case cols == 24:
 		Gemm12x24AVX512RowPairs(m, k, a, lda, b, bias, r, ldr, c, ldc, cols, ep, mode)
+	case twoFMA && cols == 16:
+		Gemm12x16AVX512ZipPairs(m, k, a, lda, b, bias, r, ldr, c, ldc, cols, ep, mode)
 	case cols > 24:
 		Gemm12x32AVX512Masked(m, k, a, lda, b, bias, r, ldr, c, ldc, cols, ep, mode)
 	case cols > 16:

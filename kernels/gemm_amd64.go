@@ -3,6 +3,7 @@
 package kernels
 
 import (
+	"sync"
 	"unsafe"
 
 	"github.com/mnc-go/mnc/asm"
@@ -30,7 +31,7 @@ func fillGemmAMD64(s *Set) {
 	case AVX2:
 		nr, s.Gemm, s.RowQuantum, s.RowMultiple = avx2NR, gemmAVX2, asm.GemmTileRowsAVX2FMA, avx2RowMultiple
 	case AVX512:
-		nr, s.Gemm, s.RowQuantum, s.RowMultiple = avx512NR, gemmAVX512, asm.GemmTileRowsAVX512, avx512RowMultiple
+		nr, s.Gemm, s.RowQuantum, s.RowMultiple = avx512NR, gemmAVX512(gemmTwoFMA()), asm.GemmTileRowsAVX512, avx512RowMultiple
 	default:
 		return
 	}
@@ -42,18 +43,33 @@ func fillGemmAMD64(s *Set) {
 // gemmZeroBias stands in for a nil bias (the kernels always add one).
 var gemmZeroBias [avx512NR]float32
 
+// gemmTwoFMA reports whether this host issues two zmm FMAs per cycle
+// (FMARate, measured once per process, about 10 ms): the AVX-512 dispatch
+// then takes the kernels made for such hosts (codegen/gemm's twoFMA). A
+// host measured wrong under heavy load only gets the other, also correct,
+// kernels.
+var gemmTwoFMA = sync.OnceValue(func() bool {
+	_, units := FMARate(AVX512)
+	return units == 2
+})
+
 func gemmAVX2(m, n, k int, a []float32, lda int, bp, bias, r []float32, ldr int, c []float32, ldc int, n0, n1 int, ep *Epilogue) {
-	gemmAsm(AVX2, m, n, k, a, lda, bp, bias, r, ldr, c, ldc, n0, n1, ep)
+	gemmAsm(AVX2, false, m, n, k, a, lda, bp, bias, r, ldr, c, ldc, n0, n1, ep)
 }
 
-func gemmAVX512(m, n, k int, a []float32, lda int, bp, bias, r []float32, ldr int, c []float32, ldc int, n0, n1 int, ep *Epilogue) {
-	gemmAsm(AVX512, m, n, k, a, lda, bp, bias, r, ldr, c, ldc, n0, n1, ep)
+// gemmAVX512 is the AVX-512 Set.Gemm, with the kernels for hosts with two
+// FMA pipes when twoFMA.
+func gemmAVX512(twoFMA bool) func(m, n, k int, a []float32, lda int, bp, bias, r []float32, ldr int, c []float32, ldc int, n0, n1 int, ep *Epilogue) {
+	return func(m, n, k int, a []float32, lda int, bp, bias, r []float32, ldr int, c []float32, ldc int, n0, n1 int, ep *Epilogue) {
+		gemmAsm(AVX512, twoFMA, m, n, k, a, lda, bp, bias, r, ldr, c, ldc, n0, n1, ep)
+	}
 }
 
 // gemmAsm is Set.Gemm on the generated kernels: row blocks (outer) × panels
 // (inner), one asm call per block and panel; the call walks the block's
 // rows in micro-tiles and handles the leftover rows and a partial panel.
-func gemmAsm(isa ISA, m, n, k int, a []float32, lda int, bp, bias, r []float32, ldr int, c []float32, ldc int, n0, n1 int, ep *Epilogue) {
+// twoFMA picks the kernels for hosts with two FMA pipes (gemmTwoFMA).
+func gemmAsm(isa ISA, twoFMA bool, m, n, k int, a []float32, lda int, bp, bias, r []float32, ldr int, c []float32, ldc int, n0, n1 int, ep *Epilogue) {
 	nr, quantum, name := avx2NR, avx2RowMultiple, "Gemm(avx2)"
 	if isa == AVX512 {
 		nr, quantum, name = avx512NR, avx512RowMultiple, "Gemm(avx512)"
@@ -84,7 +100,7 @@ func gemmAsm(isa ISA, m, n, k int, a []float32, lda int, bp, bias, r []float32, 
 				prm.Slopes = &ep.Slope[j0]
 			}
 			pairs := gemmPairPanel(j0, n)
-			gemmPanel(isa, pairs, cols, rows, k, ap, lda, pp, biasp, rp, ldr, cp, ldc, &prm.A, mode)
+			gemmPanel(isa, twoFMA, pairs, cols, rows, k, ap, lda, pp, biasp, rp, ldr, cp, ldc, &prm.A, mode)
 			if post {
 				for i := i0; i < i0+rows; i++ {
 					row := c[i*ldc+j0:][:cols]
@@ -97,10 +113,10 @@ func gemmAsm(isa ISA, m, n, k int, a []float32, lda int, bp, bias, r []float32, 
 
 // gemmPanel calls the generated dispatch (asm/gemm_table_amd64.go, from the
 // generator's inventory) for a panel of cols columns.
-func gemmPanel(isa ISA, pairs bool, cols, rows, k int, a *float32, lda int, b, bias, r *float32, ldr int, c *float32, ldc int, ep *float32, mode int) {
+func gemmPanel(isa ISA, twoFMA, pairs bool, cols, rows, k int, a *float32, lda int, b, bias, r *float32, ldr int, c *float32, ldc int, ep *float32, mode int) {
 	if isa == AVX512 {
-		asm.GemmPanelAVX512(pairs, rows, k, a, lda, b, bias, r, ldr, c, ldc, cols, ep, mode)
+		asm.GemmPanelAVX512(twoFMA, pairs, rows, k, a, lda, b, bias, r, ldr, c, ldc, cols, ep, mode)
 		return
 	}
-	asm.GemmPanelAVX2FMA(pairs, rows, k, a, lda, b, bias, r, ldr, c, ldc, cols, ep, mode)
+	asm.GemmPanelAVX2FMA(twoFMA, pairs, rows, k, a, lda, b, bias, r, ldr, c, ldc, cols, ep, mode)
 }

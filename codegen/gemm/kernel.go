@@ -54,6 +54,10 @@ type gemmKernel struct {
 	// rowPairs: a 24-column AVX-512 tile that holds two rows in three zmm
 	// accumulators (rowpairs.go); widths must be {16, 8}.
 	rowPairs bool
+	// zipPairs: a 16-column AVX-512 tile that zips two k rows of the
+	// panel in registers and broadcasts A in pairs (zippairs.go); widths
+	// must be {16}.
+	zipPairs bool
 	// noResidual: the kernel has no r argument (the pixel-vector
 	// convolutions, conv.go); the epilogue skips the residual.
 	noResidual bool
@@ -66,6 +70,10 @@ type gemmKernel struct {
 	// width only for k ≥ minK (the unmasked prefetching kernel: short
 	// panels stay in L1 and gain nothing from it).
 	minK int
+	// twoFMA: the dispatch picks this kernel only on hosts that issue two
+	// full-width FMAs per cycle (kernels.FMARate); elsewhere the kernel
+	// the panel would get without it.
+	twoFMA bool
 
 	off   []int         // lane offset of each vector in the row
 	acc   []VecPhysical // mr·nv accumulators, row-major
@@ -113,6 +121,12 @@ func (g *gemmKernel) layout() {
 	}
 	if g.pairs {
 		nv = 2 // two vectors of column pairs per row in the k loop
+	}
+	if g.zipPairs {
+		if !s.evex || g.width() != 16 || g.masked || g.bcst || g.prefetch {
+			panic(g.name + ": zipped k-pair kernels are unmasked AVX-512 tiles of 16 columns")
+		}
+		nv = 2 // two zipped B rows, two accumulators per row in the k loop
 	}
 	na := g.mr * nv
 	if g.rowPairs {

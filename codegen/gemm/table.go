@@ -37,9 +37,10 @@ func writeTable(path string) {
 		fmt.Fprintf(&b, "\tGemmTileRows%s = %d // rows of the full-panel tile (%s)\n", s.tag, full.mr, full.name)
 		fmt.Fprintf(&b, "\tGemmRowMultiple%s = %d // least common multiple of the tile heights it dispatches to\n)\n\n", s.tag, lcm)
 		fmt.Fprintf(&b, "// GemmPanel%s runs the generated kernel for one panel of cols columns: the k-pair kernel for\n"+
-			"// a panel packed in k pairs, the unmasked kernel for a full panel, else the narrowest masked kernel\n"+
-			"// that covers cols. Static calls: the noescape pointers stay on the caller's stack.\n", s.tag)
-		fmt.Fprintf(&b, "func GemmPanel%s(pairs bool, m, k int, a *float32, lda int, b, bias, r *float32, ldr int, c *float32, ldc int, cols int, ep *float32, mode int) {\n\tswitch {\n", s.tag)
+			"// a panel packed in k pairs, the unmasked kernel for a full panel (some only where twoFMA says the\n"+
+			"// host issues two full-width FMAs per cycle), else the narrowest masked kernel that covers cols.\n"+
+			"// Static calls: the noescape pointers stay on the caller's stack.\n", s.tag)
+		fmt.Fprintf(&b, "func GemmPanel%s(twoFMA, pairs bool, m, k int, a *float32, lda int, b, bias, r *float32, ldr int, c *float32, ldc int, cols int, ep *float32, mode int) {\n\tswitch {\n", s.tag)
 		const args = "(m, k, a, lda, b, bias, r, ldr, c, ldc, cols, ep, mode)"
 		var masked []gemmKernel
 		for _, k := range ks { // kernels for long k first: they precede the same width's plain kernel
@@ -51,6 +52,10 @@ func writeTable(path string) {
 			w := k.width()
 			switch {
 			case k.minK > 0:
+			case k.twoFMA && (k.pairs || k.masked):
+				log.Fatalf("%s: only unmasked kernels may be two-FMA only", k.name)
+			case k.twoFMA:
+				fmt.Fprintf(&b, "\tcase twoFMA && cols == %d:\n\t\t%s%s\n", w, k.name, args)
 			case k.pairs && !k.masked:
 				fmt.Fprintf(&b, "\tcase pairs && cols == %d:\n\t\t%s%s\n", w, k.name, args)
 			case k.pairs:

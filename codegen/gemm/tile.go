@@ -16,7 +16,7 @@ func (g *gemmKernel) tile(h int) {
 	// accumulators in the unused rows' registers, one per unrolled k step,
 	// and add them up after the loop.
 	g.sets = 1
-	if h*len(g.widths) <= 4 && !g.pairs && !g.rowPairs {
+	if h*len(g.widths) <= 4 && !g.pairs && !g.rowPairs && !g.zipPairs {
 		g.sets = min(4, g.mr/h)
 	}
 	Commentf("%d-row tile, %d accumulator set(s)", h, g.sets)
@@ -25,6 +25,8 @@ func (g *gemmKernel) tile(h int) {
 		g.zeroPairs(h)
 	case g.rowPairs:
 		g.rpStartAtBias(h)
+	case g.zipPairs:
+		g.zpStartAtBias(h)
 	default:
 		g.startAtBias(h)
 	}
@@ -73,6 +75,11 @@ func (g *gemmKernel) tile(h int) {
 	}
 	if g.rowPairs {
 		g.rpLoop(h, p, aMem, groups, pb)
+		g.epilogue(h, p)
+		return
+	}
+	if g.zipPairs {
+		g.zpLoop(h, p, aMem, groups, pb)
 		g.epilogue(h, p)
 		return
 	}
