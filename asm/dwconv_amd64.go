@@ -518,3 +518,13 @@ func QStemConv3x3c4x64AVX2(taps **uint8, pixStride int, q *int32, out *uint8, ou
 //
 //go:noescape
 func Transpose8x8AVX2FMA(src *float32, lds int, dst *float32, ldd int, rows int, cols int)
+
+// DWConv3x3s1AVX512Rows computes nrows rows of npix output pixels of a 3x3 stride-1 depthwise conv whose windows are inside the input, one channel block at a time.
+//
+//go:noescape
+func DWConv3x3s1AVX512Rows(in *float32, inRowStride int, inColStride int, c int, w *float32, bias *float32, out *float32, outPixStride int, outRowStride int, npix int, nrows int, ep *float32, mode int, mask *int32)
+
+// DWConv3x3s2AVX512Rows computes nrows rows of npix output pixels of a 3x3 stride-2 depthwise conv whose windows are inside the input, one channel block at a time.
+//
+//go:noescape
+func DWConv3x3s2AVX512Rows(in *float32, inRowStride int, inColStride int, c int, w *float32, bias *float32, out *float32, outPixStride int, outRowStride int, npix int, nrows int, ep *float32, mode int, mask *int32)

@@ -72,6 +72,19 @@ func DWConvAVX2FMA(k, kw0, kw1 int, in *float32, inRowStride, inColStride, nrows
 	return true
 }
 
+// DWConv3x3AVX512Rows runs the 3×3 stride-s depthwise kernel on rows of pixels whose windows are inside the input, channel block by channel block; false if none is generated.
+func DWConv3x3AVX512Rows(s int, in *float32, inRowStride, inColStride, c int, w, bias, out *float32, outPixStride, outRowStride, npix, nrows int, ep *float32, mode int, mask *int32) bool {
+	switch s {
+	case 1:
+		DWConv3x3s1AVX512Rows(in, inRowStride, inColStride, c, w, bias, out, outPixStride, outRowStride, npix, nrows, ep, mode, mask)
+	case 2:
+		DWConv3x3s2AVX512Rows(in, inRowStride, inColStride, c, w, bias, out, outPixStride, outRowStride, npix, nrows, ep, mode, mask)
+	default:
+		return false
+	}
+	return true
+}
+
 // DWConvInteriorAVX512 runs the k×k stride-s depthwise kernel for pixels with all kernel columns inside the image; false if none is generated.
 func DWConvInteriorAVX512(k, s int, in *float32, inRowStride, inColStride, nrows, inPixStride, c int, w, bias, out *float32, outPixStride, npix int, ep *float32, mode int, mask *int32) bool {
 	switch k<<4 | s {

@@ -34,7 +34,14 @@ func fillDWAMD64(s *Set) {
 	}
 	s.DWConv = func(p *DWParams, in, wp, bias, out []float32, oy0, oy1 int) {
 		if simd(p.KH, p.KW) {
-			dwConvSIMD(vl, p, in, wp, bias, out, oy0, oy1, 0, p.C)
+			dwConvSIMD(vl, p, in, wp, bias, out, oy0, oy1, 0, p.C, false)
+			return
+		}
+		dwConvGeneric(p, in, wp, bias, out, oy0, oy1)
+	}
+	s.DWConvBand = func(p *DWParams, in, wp, bias, out []float32, oy0, oy1 int) {
+		if simd(p.KH, p.KW) {
+			dwConvSIMD(vl, p, in, wp, bias, out, oy0, oy1, 0, p.C, true)
 			return
 		}
 		dwConvGeneric(p, in, wp, bias, out, oy0, oy1)
@@ -42,7 +49,7 @@ func fillDWAMD64(s *Set) {
 	s.DWConvChannels = func(p *DWParams, in, wp, bias, out []float32, oy0, oy1, c0, c1 int) {
 		if simd(p.KH, p.KW) {
 			checkDWChannels(p, c0, c1)
-			dwConvSIMD(vl, p, in, wp, bias, out, oy0, oy1, c0, c1)
+			dwConvSIMD(vl, p, in, wp, bias, out, oy0, oy1, c0, c1, false)
 			return
 		}
 		dwConvChannelsGeneric(p, in, wp, bias, out, oy0, oy1, c0, c1)
@@ -57,7 +64,10 @@ func fillDWAMD64(s *Set) {
 // only, one call per run of columns with the same valid kernel columns.
 // Only channels [c0, c1) are computed (c0 a multiple of vl): the kernels
 // get pointers offset to channel c0 and step pixels by all C channels.
-func dwConvSIMD(vl int, p *DWParams, in, wp, bias, out []float32, oy0, oy1, c0, c1 int) {
+// With rows (out must not overlap in), the interior of the full rows is
+// one call of the channel-block-major kernel, where there is one (AVX-512
+// 3×3, equal strides).
+func dwConvSIMD(vl int, p *DWParams, in, wp, bias, out []float32, oy0, oy1, c0, c1 int, rows bool) {
 	k, c := p.KH, p.C
 	checkDWArgs(p, len(in), len(wp), dwBlockedSize(c, k, k, vl), bias, len(out), oy0, oy1)
 	if oy0 >= oy1 || c0 >= c1 {
@@ -66,7 +76,7 @@ func dwConvSIMD(vl int, p *DWParams, in, wp, bias, out []float32, oy0, oy1, c0, 
 	if bias == nil {
 		bias = wp[dwBlockedWeights(c, k, k, vl):] // zeros kept after the weights
 	}
-	d := dwCall{vl: vl, p: p, in: in[c0:], wp: wp[c0*k*k:], bias: bias[c0:], mask: tailMask(c1 - c0), c0: c0, nc: c1 - c0}
+	d := dwCall{rows: rows && vl == 16 && k == 3 && p.SH == p.SW && p.SW <= 2, vl: vl, p: p, in: in[c0:], wp: wp[c0*k*k:], bias: bias[c0:], mask: tailMask(c1 - c0), c0: c0, nc: c1 - c0}
 	var post bool
 	// The kernels implement SlopeC and Requant (with finite multipliers:
 	// they do not turn NaN into 0).
@@ -112,12 +122,18 @@ type dwCall struct {
 	prm          EpParams
 	mode         int
 	c0, nc       int // channels [c0, c0+nc); in, wp, bias start at c0
+	rows         bool
 }
 
 // fullRows computes rows [r0, r1), all of whose kernel rows are inside.
 func (d *dwCall) fullRows(out []float32, r0, r1, oxLo, oxHi int) {
 	p, c, k := d.p, d.p.C, d.p.KH
 	for ox := 0; ox < p.OW; ox++ {
+		if ox == oxLo && oxLo < oxHi && d.rows {
+			d.interiorRows(out, r0, r1, oxLo, oxHi)
+			ox = oxHi - 1
+			continue
+		}
 		if ox == oxLo && oxLo < oxHi {
 			for oy := r0; oy < r1; oy++ {
 				d.run(out, oy, 0, k, ox, oxHi-ox, p.SW*c*4, c*4)
@@ -127,6 +143,17 @@ func (d *dwCall) fullRows(out []float32, r0, r1, oxLo, oxHi int) {
 		}
 		// A border column: one call down the rows.
 		d.run(out, r0, 0, k, ox, r1-r0, p.SH*p.W*c*4, p.OW*c*4)
+	}
+}
+
+// interiorRows computes the interior columns [oxLo, oxHi) of the full rows
+// [r0, r1) with one call of the channel-block-major kernel.
+func (d *dwCall) interiorRows(out []float32, r0, r1, oxLo, oxHi int) {
+	p, c := d.p, d.p.C
+	iy0, ix0 := r0*p.SH-p.PadT, oxLo*p.SW-p.PadL
+	src, o := &d.in[(iy0*p.W+ix0)*c], &out[(r0*p.OW+oxLo)*c+d.c0]
+	if !asm.DWConv3x3AVX512Rows(p.SW, src, p.W*c*4, c*4, d.nc, &d.wp[0], &d.bias[0], o, c*4, p.OW*c*4, oxHi-oxLo, r1-r0, &d.prm.A, d.mode, d.mask) {
+		panic(fmt.Sprintf("kernels: no generated 3x3 stride-%d depthwise rows kernel", p.SW))
 	}
 }
 

@@ -19,6 +19,7 @@ func fillDWARM64(s *Set) {
 	s.PackedDWSize = neonPackedDWSize
 	s.PackDW = neonPackDW
 	s.DWConv = neonDWConv
+	s.DWConvBand = neonDWConv
 	s.DWConvChannels = nil // the generic one reads tap-major weights, not PackDW's NEON layout
 }
 

@@ -11,6 +11,7 @@ func fillDWGeneric(s *Set) {
 	s.PackDW = packDWTapMajor
 	s.DWConv = dwConvGeneric
 	s.DWConvChannels = dwConvChannelsGeneric
+	s.DWConvBand = dwConvGeneric
 }
 
 // DWChannelQuantum is the channel count DWConvChannels' ranges start at

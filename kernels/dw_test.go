@@ -41,6 +41,11 @@ func refDW(p *DWParams, in, w, bias []float32) (out, mag []float64) {
 // runDW packs w, runs s.DWConv over rows [0, OH) in two calls (upper half
 // first, so a kernel that writes outside its rows is caught) and returns out.
 func runDW(s *Set, p *DWParams, in, w, bias []float32) []float32 {
+	return runDWWith(s.DWConv, "DWConv", s, p, in, w, bias)
+}
+
+// runDWWith is runDW for dw, DWConv or DWConvBand.
+func runDWWith(dw func(p *DWParams, in, wp, bias, out []float32, oy0, oy1 int), name string, s *Set, p *DWParams, in, w, bias []float32) []float32 {
 	wp := make([]float32, s.PackedDWSize(p.C, p.KH, p.KW))
 	s.PackDW(wp, w, p.C, p.KH, p.KW)
 	out := make([]float32, p.OH*p.OW*p.C)
@@ -48,13 +53,13 @@ func runDW(s *Set, p *DWParams, in, w, bias []float32) []float32 {
 		out[i] = sentinel
 	}
 	mid := p.OH / 2
-	s.DWConv(p, in, wp, bias, out, mid, p.OH)
+	dw(p, in, wp, bias, out, mid, p.OH)
 	for i := 0; i < mid*p.OW*p.C; i++ {
 		if out[i] != sentinel {
-			panic(fmt.Sprintf("DWConv rows [%d,%d) wrote element %d of an earlier row", mid, p.OH, i))
+			panic(fmt.Sprintf("%s rows [%d,%d) wrote element %d of an earlier row", name, mid, p.OH, i))
 		}
 	}
-	s.DWConv(p, in, wp, bias, out, 0, mid)
+	dw(p, in, wp, bias, out, 0, mid)
 	return out
 }
 
@@ -92,6 +97,7 @@ func runDWChannels(s *Set, p *DWParams, in, w, bias []float32) []float32 {
 func checkDW(t *testing.T, s *Set, p *DWParams, in, w, bias []float32) {
 	t.Helper()
 	checkDWOut(t, p, runDW(s, p, in, w, bias), in, w, bias)
+	checkDWOut(t, p, runDWWith(s.DWConvBand, "DWConvBand", s, p, in, w, bias), in, w, bias)
 	if s.DWConvChannels != nil {
 		checkDWOut(t, p, runDWChannels(s, p, in, w, bias), in, w, bias)
 	}
@@ -153,6 +159,38 @@ func TestDWConvMatchesReference(t *testing.T) {
 							bias = randSlice(rng, c)
 						}
 						checkDW(t, s, &p, in, w, bias)
+					}
+				}
+			}
+		}
+	})
+}
+
+// TestDWConvBandWideRows: DWConvBand on rows wide enough for every pixel
+// group of the channel-block-major kernels (16 down to 1, the last group
+// of a row moved back over pixels already computed), with channel tails,
+// gives DWConv's outputs bit for bit (same FMA order) and the reference's.
+func TestDWConvBandWideRows(t *testing.T) {
+	eachISADW(t, func(t *testing.T, s *Set) {
+		rng := rand.New(rand.NewPCG(7, 8))
+		n := 0
+		for _, w := range []int{2, 5, 18, 33, 40, 58} {
+			for _, c := range []int{8, 16, 24, 72} {
+				for _, st := range []int{1, 2} {
+					n++
+					pads := [][2]int{{1, 1}, {0, 0}, {1, 0}, {0, 1}}[n%4]
+					p, ok := dwShape(6, w, c, 3, st, pads[0], pads[1], dwTestActs[n%len(dwTestActs)])
+					if !ok {
+						continue
+					}
+					in, wt, bias := randSlice(rng, p.H*p.W*c), randSlice(rng, c*9), randSlice(rng, c)
+					got := runDWWith(s.DWConvBand, "DWConvBand", s, &p, in, wt, bias)
+					checkDWOut(t, &p, got, in, wt, bias)
+					want := runDW(s, &p, in, wt, bias)
+					for i := range want {
+						if got[i] != want[i] && !(got[i] != got[i] && want[i] != want[i]) {
+							t.Fatalf("%s %+v: DWConvBand out[%d] = %v, DWConv %v", s.ISA, p, i, got[i], want[i])
+						}
 					}
 				}
 			}

@@ -137,6 +137,11 @@ type Set struct {
 	// DWChannelQuantum, c1 ≤ C), so that threads can split a small map by
 	// channels; nil where no kernel takes a channel range (arm64).
 	DWConvChannels func(p *DWParams, in, wp, bias, out []float32, oy0, oy1, c0, c1 int)
+	// DWConvBand is DWConv for an input small enough to stay in L2 (a
+	// fused block's band) and an out that does not overlap in: where there
+	// is a kernel for it, it computes one block of channels for all rows
+	// before the next block, so the rows it slides over stay in L1.
+	DWConvBand func(p *DWParams, in, wp, bias, out []float32, oy0, oy1 int)
 
 	// Conv: a dense conv on NHWC (the stem, any kernel/stride/dilation).
 	// Weights [Cout][Cin][KH][KW] are packed by PackConv; scratch has

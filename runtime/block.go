@@ -13,7 +13,8 @@ import (
 // A block's output rows are computed band by band: for output rows
 // [oy0, oy1) the depthwise windows cover input rows [ib0, ib1); the expand
 // GEMM computes those rows of the expanded tensor into the thread's
-// scratch (E), the depthwise kernel reads them as a small image of
+// scratch (E), the depthwise kernel (DWConvBand: channel block by channel
+// block, so the rows it slides over stay in L1) reads them as a small image of
 // ib1-ib0 rows (its top padding shifted accordingly) and writes the band's
 // depthwise output into scratch (D), and the project GEMM writes the
 // band's output rows (adding the residual) to the arena. Consecutive bands
@@ -240,7 +241,7 @@ func (b *blockPlan) rows(tid int, scratch []float32, img, r0, r1 int) {
 		p := &b.bandDW[tid]
 		*p = *dp
 		p.H, p.PadT, p.OH = ib1-ib0, ib0-top, oy1-oy0
-		set.DWConv(p, src, b.wd, b.bd, dbuf, 0, p.OH)
+		set.DWConvBand(p, src, b.wd, b.bd, dbuf, 0, p.OH)
 		var rr []float32
 		if res != nil {
 			rr = res[oy0*b.ow*b.cout:]

@@ -55,6 +55,9 @@ func main() {
 		genQStemAVX2(nb)
 	}
 	genTranspose8()
+	for _, s := range dwStrides {
+		genDWRows(avx512, 3, s)
+	}
 	writeTable(*table, dwTable()+miscTable()+qdwTable()+qstemTable())
 	Generate()
 }

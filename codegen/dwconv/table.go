@@ -69,6 +69,14 @@ func dwTable() string {
 				interior = append(interior, [2]string{fmt.Sprintf("%d<<4 | %d", k, s), dwInteriorName(t, k, s)})
 			}
 		}
+		if t.VL == 16 {
+			var rows [][2]string
+			for _, s := range dwStrides {
+				rows = append(rows, [2]string{fmt.Sprint(s), dwRowsName(t, 3, s)})
+			}
+			dispatch(&b, fmt.Sprintf("DWConv3x3%sRows runs the 3×3 stride-s depthwise kernel on rows of pixels whose windows are inside the input, channel block by channel block; false if none is generated.", t.Name),
+				"DWConv3x3"+t.Name+"Rows", "s int", "s", dwRowsSig, rows)
+		}
 		dispatch(&b, fmt.Sprintf("DWConvInterior%s runs the k×k stride-s depthwise kernel for pixels with all kernel columns inside the image; false if none is generated.", t.Name),
 			"DWConvInterior"+t.Name, "k, s int", "k<<4 | s", dwSig, interior)
 		dispatch(&b, fmt.Sprintf("DWConv%s runs the k×k depthwise kernel for kernel columns [kw0,kw1); false if none is generated.", t.Name),

@@ -1,0 +1,197 @@
+package main
+
+import (
+	"fmt"
+
+	. "github.com/mmcloughlin/avo/build"
+	. "github.com/mmcloughlin/avo/operand"
+	. "github.com/mmcloughlin/avo/reg"
+)
+
+// Depthwise kernels for a block of output rows whose windows are all
+// inside the input (every kernel row and column valid), channel block by
+// channel block: for one block of VL channels the K·K weight vectors are
+// loaded into registers once, then every output row and every pixel of
+// the rows is computed, before the next block. A block's input rows (K
+// rows × the row's columns × VL floats) then stay in L1 while the window
+// slides down, which the pixel-major interior kernels (dwinterior.go) do
+// not: they walk all channels of a row before the next, so on a row of
+// 56×144 floats each input row comes from L2 K times. Pixels are done in
+// groups of P (independent FMA chains); a row's last group is moved back
+// to end at the row's last pixel (it recomputes some pixels with the same
+// result: out must not overlap in), P the largest of 16, 8, 4, 2, 1 not
+// above npix. K·K weights and P accumulators must fit the 32 zmm
+// registers, so only AVX-512 3×3 is generated.
+//
+// Output pixel (r, i) of channel ch, for r < nrows, i < npix, ch < c:
+// out[r·outRowStride + i·outPixStride + ch] = act(bias[ch] +
+// Σ in[(r·S + kh)·inRowStride + (i·S + kw)·inColStride + ch]·w[kh][kw][ch])
+// (strides in bytes; weights packed as for the other depthwise kernels).
+
+const dwRowsSig = "func(in *float32, inRowStride, inColStride, c int, w, bias, out *float32, outPixStride, outRowStride, npix, nrows int, ep *float32, mode int, mask *int32)"
+
+func dwRowsName(t *target, k, s int) string {
+	return fmt.Sprintf("DWConv%dx%ds%d%sRows", k, k, s, t.Name)
+}
+
+// dwRowsPixels are the group sizes, largest first.
+var dwRowsPixels = []int{16, 8, 4, 2, 1}
+
+func genDWRows(t *target, k, s int) {
+	name := dwRowsName(t, k, s)
+	TEXT(name, NOSPLIT, dwRowsSig)
+	Pragma("noescape")
+	Doc(fmt.Sprintf("%s computes nrows rows of npix output pixels of a %dx%d stride-%d depthwise conv whose windows are inside the input, one channel block at a time.", name, k, k, s))
+	c := loadGP("c")
+	t.setupTail(c)
+	npix := loadGP("npix")
+	end := "rows_end"
+	for gi, P := range dwRowsPixels {
+		next := fmt.Sprintf("rows_p%d_done", P)
+		if gi < len(dwRowsPixels)-1 {
+			CMPQ(npix, U8(P))
+			JB(LabelRef(next))
+		}
+		dwRowsBody(t, k, s, P)
+		JMP(LabelRef(end))
+		if gi < len(dwRowsPixels)-1 {
+			Label(next)
+		}
+	}
+	Label(end)
+	VZEROUPPER()
+	RET()
+}
+
+// dwRowsBody loops over the channel blocks (full ones, then the masked
+// tail) with groups of P pixels.
+func dwRowsBody(t *target, k, s, P int) {
+	ac := lazyActConsts()
+	j := GP64() // byte offset of the channel block
+	XORQ(j, j)
+	wblk := loadGP("w")
+	blk, tail, done := uniq("rblock"), uniq("rtail"), uniq("rdone")
+	jend := GP64()
+	MOVQ(paramMem("c"), jend)
+	ANDQ(I32(^(t.VL - 1)), jend)
+	SHLQ(U8(2), jend)
+	Label(blk)
+	CMPQ(j, jend)
+	JAE(LabelRef(tail))
+	t.masked = false
+	dwRowsBlock(t, ac, k, s, P, j, wblk)
+	ADDQ(U8(t.bytes()), j)
+	ADDQ(U32(k*k*t.bytes()), wblk)
+	JMP(LabelRef(blk))
+	Label(tail)
+	cb := GP64()
+	MOVQ(paramMem("c"), cb)
+	SHLQ(U8(2), cb)
+	CMPQ(j, cb)
+	JAE(LabelRef(done))
+	t.masked = true
+	dwRowsBlock(t, ac, k, s, P, j, wblk)
+	t.masked = false
+	Label(done)
+}
+
+// dwRowsBlock computes channel block j (weights at wblk) of every pixel.
+func dwRowsBlock(t *target, ac actConsts, k, s, P int, j, wblk GPVirtual) {
+	wv := make([]VecVirtual, k*k)
+	for i := range wv {
+		wv[i] = t.vec()
+		VMOVUPS(Mem{Base: wblk, Disp: i * t.bytes()}, wv[i])
+	}
+	rowIn, rowOut := GP64(), GP64()
+	MOVQ(paramMem("in"), rowIn)
+	ADDQ(j, rowIn)
+	MOVQ(paramMem("out"), rowOut)
+	ADDQ(j, rowOut)
+	rows := loadGP("nrows")
+	cs := loadGP("inColStride")
+	row, group, last, store := uniq("rrow"), uniq("rgroup"), uniq("rlast"), uniq("rstore")
+	Label(row)
+	pIn, pOut, left := GP64(), GP64(), GP64()
+	MOVQ(rowIn, pIn)
+	MOVQ(rowOut, pOut)
+	MOVQ(paramMem("npix"), left)
+	Label(group)
+	if P > 1 {
+		// Fewer than P pixels left: move the group back to end at the
+		// row's last pixel (npix ≥ P).
+		CMPQ(left, U8(P))
+		JAE(LabelRef(last))
+		back := GP64()
+		MOVQ(U32(P), back)
+		SUBQ(left, back)
+		MOVQ(U32(P), left)
+		bo := GP64()
+		MOVQ(back, bo)
+		IMULQ(paramMem("outPixStride"), bo)
+		SUBQ(bo, pOut)
+		IMULQ(cs, back)
+		if s > 1 {
+			IMUL3Q(U8(s), back, back)
+		}
+		SUBQ(back, pIn)
+		Label(last)
+	}
+	bias := loadGP("bias")
+	acc := make([]VecVirtual, P)
+	for i := range acc {
+		acc[i] = t.vec()
+		if i == 0 {
+			t.load(Mem{Base: bias, Index: j, Scale: 1}, acc[i])
+		} else {
+			VMOVAPS(acc[0], acc[i])
+		}
+	}
+	rp := GP64()
+	MOVQ(pIn, rp)
+	ncols := (P-1)*s + k
+	for kh := 0; kh < k; kh++ {
+		col := GP64()
+		MOVQ(rp, col)
+		for cx := 0; cx < ncols; cx++ {
+			x := t.vec()
+			t.load(Mem{Base: col}, x)
+			for i := 0; i < P; i++ {
+				if kw := cx - i*s; kw >= 0 && kw < k {
+					VFMADD231PS(wv[kh*k+kw], x, acc[i])
+				}
+			}
+			if cx < ncols-1 {
+				ADDQ(cs, col)
+			}
+		}
+		if kh < k-1 {
+			ADDQ(paramMem("inRowStride"), rp)
+		}
+	}
+	Label(store)
+	activateAll(t, ac, acc, func(slopes GPVirtual) Mem { return Mem{Base: slopes, Index: j, Scale: 1} })
+	o := GP64()
+	MOVQ(pOut, o)
+	for i, a := range acc {
+		t.store(a, Mem{Base: o})
+		if i < P-1 {
+			ADDQ(paramMem("outPixStride"), o)
+		}
+	}
+	// Next group: P pixels on.
+	step := GP64()
+	MOVQ(cs, step)
+	IMUL3Q(U8(P*s), step, step)
+	ADDQ(step, pIn)
+	MOVQ(paramMem("outPixStride"), step)
+	IMUL3Q(U8(P), step, step)
+	ADDQ(step, pOut)
+	SUBQ(U8(P), left)
+	JNZ(LabelRef(group))
+	for i := 0; i < s; i++ {
+		ADDQ(paramMem("inRowStride"), rowIn)
+	}
+	ADDQ(paramMem("outRowStride"), rowOut)
+	DECQ(rows)
+	JNZ(LabelRef(row))
+}
