@@ -29,6 +29,16 @@ func Gemm6x8AVX2FMAPairs(m int, k int, a *float32, lda int, b *float32, bias *fl
 //go:noescape
 func Gemm6x8AVX2FMAPairsMasked(m int, k int, a *float32, lda int, b *float32, bias *float32, r *float32, ldr int, c *float32, ldc int, cols int, ep *float32, mode int)
 
+// Gemm20x8AVX512Pairs computes one packed GEMM panel (stride 32) for m rows in 20x8 tiles with the fused epilogue (avx512).
+//
+//go:noescape
+func Gemm20x8AVX512Pairs(m int, k int, a *float32, lda int, b *float32, bias *float32, r *float32, ldr int, c *float32, ldc int, cols int, ep *float32, mode int)
+
+// Gemm20x8AVX512PairsMasked computes one packed GEMM panel (stride 32) for m rows in 20x8 tiles with the fused epilogue (avx512).
+//
+//go:noescape
+func Gemm20x8AVX512PairsMasked(m int, k int, a *float32, lda int, b *float32, bias *float32, r *float32, ldr int, c *float32, ldc int, cols int, ep *float32, mode int)
+
 // Gemm12x32AVX512 computes one packed GEMM panel (stride 32) for m rows in 12x32 tiles with the fused epilogue (avx512).
 //
 //go:noescape

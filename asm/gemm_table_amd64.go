@@ -45,6 +45,12 @@ func GemmPanelAVX512(twoFMA, pairs bool, m, k int, a *float32, lda int, b, bias,
 	switch {
 	case cols == 32 && !pairs && k >= 128:
 		Gemm12x32AVX512Prefetch(m, k, a, lda, b, bias, r, ldr, c, ldc, cols, ep, mode)
+	case twoFMA && pairs && cols == 8:
+		Gemm20x8AVX512Pairs(m, k, a, lda, b, bias, r, ldr, c, ldc, cols, ep, mode)
+	case twoFMA && pairs:
+		Gemm20x8AVX512PairsMasked(m, k, a, lda, b, bias, r, ldr, c, ldc, cols, ep, mode)
+	case twoFMA && cols == 16:
+		Gemm12x16AVX512ZipPairs(m, k, a, lda, b, bias, r, ldr, c, ldc, cols, ep, mode)
 	case pairs && cols == 8:
 		Gemm6x8AVX2FMAPairs(m, k, a, lda, b, bias, r, ldr, c, ldc, cols, ep, mode)
 	case pairs:
@@ -53,8 +59,6 @@ func GemmPanelAVX512(twoFMA, pairs bool, m, k int, a *float32, lda int, b, bias,
 		Gemm12x32AVX512(m, k, a, lda, b, bias, r, ldr, c, ldc, cols, ep, mode)
 	case cols == 24:
 		Gemm12x24AVX512RowPairs(m, k, a, lda, b, bias, r, ldr, c, ldc, cols, ep, mode)
-	case twoFMA && cols == 16:
-		Gemm12x16AVX512ZipPairs(m, k, a, lda, b, bias, r, ldr, c, ldc, cols, ep, mode)
 	case cols > 24:
 		Gemm12x32AVX512Masked(m, k, a, lda, b, bias, r, ldr, c, ldc, cols, ep, mode)
 	case cols > 16:

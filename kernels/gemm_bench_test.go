@@ -10,10 +10,11 @@ import (
 
 // gemmBenchShapes are MobileNet 1×1 convolutions and FC layers (m×k→n:
 // pixels × input channels → output channels); the first is a chunk of the
-// im2col stem (3×3×3 → 32), the last two a V3 squeeze-and-excitation pair.
+// im2col stem (3×3×3 → 32), the last two a V3 squeeze-and-excitation pair;
+// 3136×24→72 and 784×120→40 are V3's (a last panel of 8 columns).
 var gemmBenchShapes = [][3]int{
 	{256, 27, 32}, {12544, 32, 64}, {12544, 32, 16}, {12544, 16, 96}, {3136, 144, 24}, {3136, 144, 32}, {3136, 144, 16}, {3136, 24, 144},
-	{784, 192, 32}, {196, 512, 512}, {196, 384, 64}, {49, 960, 160},
+	{3136, 24, 72}, {784, 120, 40}, {784, 192, 32}, {196, 512, 512}, {196, 384, 64}, {49, 960, 160},
 	{49, 160, 960}, {1, 1280, 1000}, {1, 576, 1024}, {1, 480, 120}, {1, 120, 480},
 }
 

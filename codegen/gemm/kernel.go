@@ -48,8 +48,9 @@ type gemmKernel struct {
 	bcst   bool // FMA with embedded broadcast of A (AVX-512): no broadcast registers
 	group  int  // A rows per base pointer: 3 (base + lda·{0,1,2}) or 5 (also lda3, lda·4)
 	// pairs: the panel is packed in k pairs (see pairs.go) and each A pair
-	// is broadcast as one 64-bit element: one broadcast per two FMAs for an
-	// 8-column panel instead of one per FMA.
+	// is broadcast as one 64-bit element: on AVX2 one broadcast per two
+	// FMAs for an 8-column panel instead of one per FMA; on AVX-512 one
+	// zmm FMA per broadcast instead of two ymm ones.
 	pairs bool
 	// rowPairs: a 24-column AVX-512 tile that holds two rows in three zmm
 	// accumulators (rowpairs.go); widths must be {16, 8}.
@@ -116,11 +117,11 @@ func (g *gemmKernel) layout() {
 		panic(g.name + ": embedded broadcast needs AVX-512")
 	}
 	nv := len(g.widths)
-	if g.pairs && (s.evex || nv != 1 || g.widths[0] != 8) {
-		panic(g.name + ": k-pair kernels are AVX2 with one 8-lane vector per row")
+	if g.pairs && (g.bcst || nv != 1 || g.widths[0] != 8) {
+		panic(g.name + ": k-pair kernels have one 8-lane vector per row")
 	}
 	if g.pairs {
-		nv = 2 // two vectors of column pairs per row in the k loop
+		nv = g.pairVecs() // vectors of column pairs per row in the k loop
 	}
 	if g.zipPairs {
 		if !s.evex || g.width() != 16 || g.masked || g.bcst || g.prefetch {

@@ -31,6 +31,14 @@ var kernels = []gemmKernel{
 	// Gemm20x8AVX512Masked (one embedded broadcast per FMA).
 	{name: "Gemm6x8AVX2FMAPairs", isa: avx2, mr: 6, widths: []int{8}, stride: 16, pairs: true},
 	{name: "Gemm6x8AVX2FMAPairsMasked", isa: avx2, mr: 6, widths: []int{8}, stride: 16, masked: true, pairs: true},
+	// The same panels on AVX-512 hosts with two zmm FMA pipes, where the
+	// ymm FMAs above reach at most half the peak: a k pair of 8 columns is
+	// one zmm (pairs.go). MobileNetV3's 40- and 72-channel layers on the
+	// 2-core Zen 5 (whole GEMM, best of 30 calls, 15 alternated rounds):
+	// 784×120→40 83.7 → 96.7% of the FMA peak, 784×72→40 82.8 → 94.5%,
+	// 3136×24→72 83.3 → 87.0%, 196×80→200 96.9 → 99.7%.
+	{name: "Gemm20x8AVX512Pairs", isa: avx512, mr: 20, widths: []int{8}, stride: 32, pairs: true, twoFMA: true, group: 5},
+	{name: "Gemm20x8AVX512PairsMasked", isa: avx512, mr: 20, widths: []int{8}, stride: 32, masked: true, pairs: true, twoFMA: true, group: 5},
 	// AVX-512, panels of 32: full panels, then the tail panel by its width
 	// (17-24 columns as zmm+ymm, ≤ 16 as one vector with more rows). The
 	// two-vector tiles broadcast A once into a register for both FMAs:

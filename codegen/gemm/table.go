@@ -48,14 +48,24 @@ func writeTable(path string) {
 				fmt.Fprintf(&b, "\tcase cols == %d && !pairs && k >= %d:\n\t\t%s%s\n", k.width(), k.minK, k.name, args)
 			}
 		}
+		for _, k := range ks { // then the two-FMA kernels, before the kernels they replace
+			w := k.width()
+			switch {
+			case !k.twoFMA:
+			case k.pairs && !k.masked:
+				fmt.Fprintf(&b, "\tcase twoFMA && pairs && cols == %d:\n\t\t%s%s\n", w, k.name, args)
+			case k.pairs:
+				fmt.Fprintf(&b, "\tcase twoFMA && pairs:\n\t\t%s%s\n", k.name, args)
+			case k.masked:
+				log.Fatalf("%s: a masked kernel that is not a k-pair kernel cannot be two-FMA only", k.name)
+			default:
+				fmt.Fprintf(&b, "\tcase twoFMA && cols == %d:\n\t\t%s%s\n", w, k.name, args)
+			}
+		}
 		for _, k := range ks {
 			w := k.width()
 			switch {
-			case k.minK > 0:
-			case k.twoFMA && (k.pairs || k.masked):
-				log.Fatalf("%s: only unmasked kernels may be two-FMA only", k.name)
-			case k.twoFMA:
-				fmt.Fprintf(&b, "\tcase twoFMA && cols == %d:\n\t\t%s%s\n", w, k.name, args)
+			case k.minK > 0, k.twoFMA:
 			case k.pairs && !k.masked:
 				fmt.Fprintf(&b, "\tcase pairs && cols == %d:\n\t\t%s%s\n", w, k.name, args)
 			case k.pairs:
@@ -87,11 +97,12 @@ func writeTable(path string) {
 }
 
 // panelKernels are the kernels s's dispatch uses, k-pair kernels first:
-// its own, and the k-pair kernels, which serve every ISA (see the inventory).
+// its own, and the AVX2 k-pair kernels, which serve every ISA (see the
+// inventory).
 func panelKernels(s *isa) []gemmKernel {
 	var ks []gemmKernel
 	for _, k := range kernels {
-		if k.pairs {
+		if k.pairs && (k.isa == s || k.isa == avx2) {
 			ks = append(ks, k)
 		}
 	}
