@@ -17,8 +17,8 @@ import (
 // arena holds only block inputs and outputs. A depthwise conv with no
 // expand before it (V2's first block, V1's layers) fuses with its project
 // alone. Blocks with squeeze-and-excitation between depthwise and project
-// are left unfused (SE needs the whole depthwise output's channel means
-// before the first projected row).
+// (SE needs the whole depthwise output's channel means before the first
+// projected row) are fuse-se-blocks' (fuseblocks_se.go).
 //
 // It runs on the plan steps after pack-weights (the fused steps keep their
 // packed constants) and before plan-memory (the fused intermediates then

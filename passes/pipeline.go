@@ -65,6 +65,7 @@ var pipeline = [...]Pass{
 	{Name: "emit-steps", Fn: emitSteps, Required: true, Doc: "one plan step per remaining node, conversions at the edges"},
 	{Name: "pack-weights", Fn: packWeights, Required: true, Doc: "pack constants once for the target kernel set"},
 	{Name: "fuse-blocks", Fn: fuseBlocks, Doc: "run expand 1×1 → depthwise → project 1×1 (+residual) as one step in bands of rows: the expanded tensor never exists in full"},
+	{Name: "fuse-se-blocks", Fn: fuseSEBlocks, Doc: "fuse-blocks for MobileNetV3's squeeze-and-excitation blocks (expand → depthwise → pool → fc1 → fc2 → scale → project): the depthwise output of an image kept in scratch, the scale folded into the project's weights; off with fuse-blocks"},
 	{Name: "concat-in-place", Fn: concatInPlace, Doc: "producers of a channel Concat on NHWC (1×1-conv GEMMs, Resizes) read by it alone write straight into their channels of its output (a strided operand) instead of a buffer it copies"},
 	{Name: "slice-in-place", Fn: sliceInPlace, Doc: "a Slice (or Split output) of a contiguous channel range of an NHWC tensor is no step when its readers address strided operands (1×1-conv GEMMs as A, float generic steps): they read the channels where they lie", Needs: []ir.Op{ir.OpSlice}},
 	{Name: "plan-memory", Fn: planMemory, Required: true, Doc: "liveness-based arena offsets, in place where legal"},
@@ -126,6 +127,10 @@ var passOrder = [...]struct{ a, b string }{
 	// intermediates must not get arena space.
 	{"pack-weights", "fuse-blocks"},
 	{"fuse-blocks", "plan-memory"},
+	{"fuse-blocks", "fuse-se-blocks"},
+	{"pack-weights", "fuse-se-blocks"},
+	{"fuse-se-blocks", "plan-memory"},
+	{"fuse-se-blocks", "concat-in-place"},
 	// slices of a Concat are writers' outputs as emitted (not fused into
 	// blocks); plan-memory places them.
 	{"fuse-blocks", "concat-in-place"},

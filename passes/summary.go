@@ -123,20 +123,29 @@ func bytesString(b int64) string {
 // band heights and the largest per-thread scratch.
 func summarizeBlocks(w io.Writer, p *plan.Plan) {
 	var names []string
-	n := 0
+	n, se := 0, 0
 	for i := range p.Steps {
 		s := &p.Steps[i]
 		if s.Kind != plan.KindBlock {
 			continue
 		}
 		n++
-		names = append(names, fmt.Sprintf("%s:%d", s.Name, s.Band))
+		name := fmt.Sprintf("%s:%d", s.Name, s.Band)
+		if plan.IsSEBlock(s) {
+			se++
+			name += "+se"
+		}
+		names = append(names, name)
 	}
 	if n == 0 {
 		fmt.Fprintf(w, "  blocks: none fused\n")
 		return
 	}
-	fmt.Fprintf(w, "  blocks: %d fused, scratch %s per thread; band rows %s\n", n, bytesString(int64(p.MaxScratch())*4), strings.Join(names, " "))
+	withSE := ""
+	if se > 0 {
+		withSE = fmt.Sprintf(" (%d with SE)", se)
+	}
+	fmt.Fprintf(w, "  blocks: %d fused%s, scratch %s per thread; band rows %s\n", n, withSE, bytesString(int64(p.MaxScratch())*4), strings.Join(names, " "))
 }
 
 // blockShape says what a block step fused: "expand 16→96, dw 3×3/2, project 96→24".
@@ -153,6 +162,8 @@ func blockShape(s *plan.Step) string {
 			what := "expand"
 			if i == len(s.Sub)-1 {
 				what = "project"
+			} else if plan.IsSEBlock(s) && i > plan.SEDepthwise(s) {
+				what = "se" // fc1, fc2
 			}
 			parts = append(parts, fmt.Sprintf("%s %d→%d", what, t.In[0].Shape[1], t.Out.Shape[1]))
 		}

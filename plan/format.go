@@ -39,7 +39,7 @@ import (
 const Magic = "MNCPLAN\x00"
 
 // FormatVersion is the version Encode writes and the only one Decode reads.
-const FormatVersion = 11
+const FormatVersion = 12
 
 const headerSize = 8 + 4 + 4 + 8 + 4
 

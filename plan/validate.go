@@ -203,6 +203,9 @@ func (p *Plan) checkStep(s *Step) error {
 // reading the block's input and the last writing its output. The fused
 // steps' own operands are not in the arena (only their shapes count).
 func (p *Plan) checkBlock(s *Step) error {
+	if IsSEBlock(s) {
+		return p.checkSEBlock(s) // block_se.go
+	}
 	if len(s.Sub) < 2 || len(s.Sub) > 3 {
 		return fmt.Errorf("fused block has %d steps, want 2 or 3", len(s.Sub))
 	}

@@ -51,10 +51,34 @@ type blockPlan struct {
 }
 
 func (e *Executor) prepBlock(s *plan.Step) (stepFunc, error) {
+	if plan.IsSEBlock(s) {
+		return e.prepSEBlock(s) // block_se.go
+	}
 	b, err := e.blockPlan(s)
 	if err != nil {
 		return nil, err
 	}
+	scratch, err := e.blockScratch(s)
+	if err != nil {
+		return nil, err
+	}
+	return func(tid, c, nc int) {
+		img, part := c/b.parts, c%b.parts
+		if nc == 1 {
+			for img := 0; img < b.batch; img++ {
+				b.rows(tid, scratch[tid], img, 0, b.oh)
+			}
+			return
+		}
+		lo, hi := split(b.oh, 1, part, b.parts)
+		if lo < hi {
+			b.rows(tid, scratch[tid], img, lo, hi)
+		}
+	}, nil
+}
+
+// blockScratch returns each thread's band scratch for block step s.
+func (e *Executor) blockScratch(s *plan.Step) ([][]float32, error) {
 	scratch := e.scratch
 	if t := s.BandThreads; t > 0 {
 		// The first t threads' band scratch is in the arena (see
@@ -70,19 +94,7 @@ func (e *Executor) prepBlock(s *plan.Step) (stepFunc, error) {
 			scratch[tid] = e.arena[off : off+s.Scratch : off+s.Scratch]
 		}
 	}
-	return func(tid, c, nc int) {
-		img, part := c/b.parts, c%b.parts
-		if nc == 1 {
-			for img := 0; img < b.batch; img++ {
-				b.rows(tid, scratch[tid], img, 0, b.oh)
-			}
-			return
-		}
-		lo, hi := split(b.oh, 1, part, b.parts)
-		if lo < hi {
-			b.rows(tid, scratch[tid], img, lo, hi)
-		}
-	}, nil
+	return scratch, nil
 }
 
 func (e *Executor) blockPlan(s *plan.Step) (*blockPlan, error) {
@@ -201,7 +213,12 @@ func blockChunks(s *plan.Step, nt int) int {
 
 // blockParts is how many row ranges each image is cut into on nt threads
 // (plan.BlockParts).
-func blockParts(s *plan.Step, nt int) int { return plan.BlockParts(s.Out.Shape[0], s.Out.Shape[2], nt) }
+func blockParts(s *plan.Step, nt int) int {
+	if plan.IsSEBlock(s) {
+		return 1 // one image per chunk: its pool needs all rows
+	}
+	return plan.BlockParts(s.Out.Shape[0], s.Out.Shape[2], nt)
+}
 
 // rows computes output rows [r0, r1) of image img, band by band.
 func (b *blockPlan) rows(tid int, scratch []float32, img, r0, r1 int) {

@@ -33,7 +33,7 @@ func TestFusedBlocksMatchUnfused(t *testing.T) {
 	if testing.Short() {
 		// Under arm64 emulation the whole set takes minutes: V2 (a stem
 		// fused into its first block, stride 2, residuals) and V3-Large
-		// (5×5, h-swish, SE blocks left alone) with bands of a few rows.
+		// (5×5, h-swish, SE blocks: block_se_test.go) with bands of a few rows.
 		specs, budgets = []string{"mobilenet_v2:res=128,classes=10", "mobilenet_v3_large:res=96,alpha=0.5,classes=10"}, []int{64 << 10}
 	}
 	for _, spec := range specs {

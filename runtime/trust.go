@@ -34,6 +34,10 @@ func scratchNeed(s *plan.Step, set *kernels.Set) (int, error) {
 		}
 		return (set.QConvScratchSize(&p) + 3) / 4, nil
 	case plan.KindBlock:
+		if plan.IsSEBlock(s) {
+			l, err := plan.SEBlockLayout(set, s, s.Band)
+			return l.Total, err
+		}
 		if len(s.Sub) < 2 {
 			return 0, fmt.Errorf("block of %d steps", len(s.Sub))
 		}
