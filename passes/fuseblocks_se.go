@@ -114,6 +114,12 @@ func (s *State) matchSEBlock(i int, readers map[*ir.Value]int, isOut map[*ir.Val
 			return 5
 		}
 	}
+	if s.Opts.BlockMinBytes >= 0 {
+		// Without an expand there is no expanded tensor to keep out of
+		// memory, only the scale pass: V3-Small's first block (56×56×16)
+		// took the same time fused (27.2 µs against 27.1, step medians).
+		return 0
+	}
 	return 4
 }
 

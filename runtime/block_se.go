@@ -219,7 +219,7 @@ func (b *seBlock) image(tid int, scratch []float32, img int) {
 		*p = *dp
 		p.H, p.PadT, p.OH = ib1-ib0, ib0-top, oy1-oy0
 		band := dbuf[oy0*rowD : oy1*rowD]
-		set.DWConv(p, src, b.wd, b.bd, band, 0, p.OH)
+		set.DWConvBand(p, src, b.wd, b.bd, band, 0, p.OH)
 	}
 	// The pool reads D from L2 once, in the unfused pool's order (pooled
 	// band by band while in L1, the means rounded differently: the test
