@@ -104,7 +104,7 @@ func (s *State) matchSEBlock(i int, readers map[*ir.Value]int, isOut map[*ir.Val
 	// One image per thread (the pool needs all of an image's rows): fused
 	// only when the images share the threads evenly.
 	if nt := s.Opts.Threads; nt > 1 && y[0]%nt != 0 {
-		s.report.BlocksLeftForThreads++
+		s.report.SEBlocksLeftForThreads++
 		return 0
 	}
 	if i > 0 && prevFree {
