@@ -103,17 +103,21 @@ func reportGFLOPs(b *testing.B, flopsPerOp float64) float64 {
 }
 
 // gemmPeakNow runs isa's FMA-peak loop for about 3 ms and returns the best
-// GFLOP/s of its 1 ms rounds (0 when isa has no peak loop, e.g. Generic).
+// GFLOP/s of its 100 µs rounds (0 when isa has no peak loop, e.g. Generic):
+// windows as short as the GEMM calls whose best it is compared with, so
+// that a neighbour's interruption counts against both alike (the best of
+// three 1 ms rounds read 2-6% low on the shared 2-core machine, and once
+// 39 GFLOP/s where every round was interrupted).
 func gemmPeakNow(isa ISA) float64 {
 	for _, p := range gemmFMAPeaks() {
 		if p.isa != isa {
 			continue
 		}
 		best := 0.0
-		for round := 0; round < 3; round++ {
-			const iters = 1 << 10
+		for round := 0; round < 30; round++ {
+			const iters = 1 << 8
 			start, calls := time.Now(), 0
-			for time.Since(start) < time.Millisecond {
+			for time.Since(start) < 100*time.Microsecond {
 				p.run(iters)
 				calls++
 			}
