@@ -63,7 +63,8 @@ type Executor struct {
 // dropped without Close is finalized and its threads stop.
 type core struct {
 	steps  []stepFunc
-	chunks []int // per step: how many pieces its work is cut into
+	chunks []int        // per step: how many pieces its work is cut into
+	local  []*localStep // per step: nil, or how it waits for the step before (local.go)
 	sched  *sched
 
 	profiling bool // read by thread 0 only
@@ -133,8 +134,12 @@ func New(p *plan.Plan, opts Options) (*Executor, error) {
 		e.steps = append(e.steps, f)
 		e.chunks = append(e.chunks, chunksOf(&p.Steps[i], nt, set))
 	}
+	e.local = make([]*localStep, len(e.steps))
+	for i := range e.local {
+		e.local[i] = shareLocal(p, i, e.chunks, nt, set)
+	}
 	e.prof = make([]time.Duration, len(e.steps))
-	e.sched = newSched(len(e.steps), nt)
+	e.sched = newSched(len(e.steps), nt, e.local)
 	e.sched.workers.Add(nt - 1)
 	for t := 1; t < nt; t++ {
 		go e.core.worker(t)
@@ -199,9 +204,11 @@ func chunksOf(s *plan.Step, nt int, set *kernels.Set) int {
 const chunksPerThread = 4
 
 // Barriers is how many times per run the threads meet (0 on one thread):
-// once per step split into chunks. One-chunk steps run on thread 0 alone
-// and add none (before this scheme every step was one).
-func (e *Executor) Barriers() int { return barriers(e.chunks, e.nt) }
+// once per step split into chunks, but before a step that waits only for
+// the same share of the step before it (local.go: V1's pointwise GEMMs
+// after their depthwise steps). One-chunk steps run on thread 0 alone and
+// add none (before this scheme every step was one).
+func (e *Executor) Barriers() int { return barriers(e.chunks, e.local, e.nt) }
 
 // Chunks returns how many chunks each step is cut into (a copy).
 func (e *Executor) Chunks() []int { return append([]int(nil), e.chunks...) }

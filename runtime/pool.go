@@ -35,6 +35,10 @@ type sched struct {
 	claim []paddedCounter // per step and owner (step·nt + owner): gen<<32 | next of the owner's chunks
 	done  []paddedCounter // per step: gen<<32 | chunks finished
 	gen   atomic.Uint32   // the current run
+	// Steps followed by a share-local step (local.go) also count each
+	// owner's finished chunks: shares[shareIdx[step]·nt + owner].
+	shareIdx []int // per step: index into shares, or -1
+	shares   []paddedCounter
 
 	mu       sync.Mutex
 	cond     sync.Cond // signalled when gen changes, a step completes, or on close
@@ -44,8 +48,19 @@ type sched struct {
 	workers sync.WaitGroup // worker goroutines still running (threads 1..nt-1)
 }
 
-func newSched(steps, nt int) *sched {
-	s := &sched{nt: nt, claim: make([]paddedCounter, steps*nt), done: make([]paddedCounter, steps)}
+// newSched makes the scheduling state of steps steps on nt threads;
+// local[i] != nil marks a step that waits for the same share of step i−1.
+func newSched(steps, nt int, local []*localStep) *sched {
+	s := &sched{nt: nt, claim: make([]paddedCounter, steps*nt), done: make([]paddedCounter, steps), shareIdx: make([]int, steps)}
+	k := 0
+	for i := range s.shareIdx {
+		s.shareIdx[i] = -1
+		if i+1 < steps && local[i+1] != nil {
+			s.shareIdx[i] = k
+			k++
+		}
+	}
+	s.shares = make([]paddedCounter, k*nt)
 	s.cond.L = &s.mu
 	return s
 }
@@ -126,13 +141,17 @@ func (s *sched) start(g uint32) {
 	for i := range s.done {
 		s.done[i].Store(tag)
 	}
+	for i := range s.shares {
+		s.shares[i].Store(tag)
+	}
 	s.gen.Store(g)
 	s.wake()
 }
 
 // claimChunk hands out the next chunk of step i in run g that belongs to
-// owner, or false when none are left or g is no longer the current run.
-func (s *sched) claimChunk(i, owner int, g uint32, chunks int) (int, bool) {
+// owner, or false when none are left or g is no longer the current run;
+// from the last of owner's chunks when reversed.
+func (s *sched) claimChunk(i, owner int, g uint32, chunks int, reversed bool) (int, bool) {
 	lo, hi := owned(chunks, owner, s.nt)
 	ctr := &s.claim[i*s.nt+owner]
 	for {
@@ -141,17 +160,55 @@ func (s *sched) claimChunk(i, owner int, g uint32, chunks int) (int, bool) {
 			return 0, false
 		}
 		if ctr.CompareAndSwap(v, v+1) {
+			if reversed {
+				return hi - 1 - int(uint32(v)), true
+			}
 			return lo + int(uint32(v)), true
 		}
 	}
 }
 
-// finish records a finished chunk of step i and wakes waiters when it was
-// the last.
-func (s *sched) finish(i int, chunks int) {
+// finish records a finished chunk of step i, claimed from owner's share,
+// and wakes waiters when it was the last of the step or of a counted share.
+func (s *sched) finish(i, owner, chunks int) {
+	if k := s.shareIdx[i]; k >= 0 {
+		lo, hi := owned(chunks, owner, s.nt)
+		if int(uint32(s.shares[k*s.nt+owner].Add(1))) == hi-lo {
+			s.wake()
+		}
+	}
 	if int(uint32(s.done[i].Add(1))) == chunks {
 		s.wake()
 	}
+}
+
+// unclaimed reports whether owner's share of step i in run g has chunks
+// left to claim.
+func (s *sched) unclaimed(i, owner int, g uint32, chunks int) bool {
+	lo, hi := owned(chunks, owner, s.nt)
+	v := s.claim[i*s.nt+owner].Load()
+	return uint32(v>>32) == g && lo+int(uint32(v)) < hi
+}
+
+// waitShare waits until owner's share of step i (counted: shareIdx) in
+// run g is done; false if run g was superseded.
+func (s *sched) waitShare(i, owner int, g uint32, chunks int) bool {
+	lo, hi := owned(chunks, owner, s.nt)
+	ctr := &s.shares[s.shareIdx[i]*s.nt+owner]
+	target := uint64(g)<<32 | uint64(hi-lo)
+	ok := true
+	s.waitUntil(func() bool {
+		v := ctr.Load()
+		if v == target {
+			return true
+		}
+		if uint32(v>>32) != g {
+			ok = false
+			return true
+		}
+		return false
+	})
+	return ok
 }
 
 // waitStep waits until step i of run g is complete; false if run g was
@@ -192,6 +249,11 @@ func (e *core) worker(tid int) {
 // then those of the other threads it can still claim, waiting for each
 // step to complete before the next.
 //
+// A share-local step (local.go) has no barrier before it: a thread starts
+// a share of it once the same share of the step before is done, and
+// waits for the whole step before only for the chunks that write over
+// what the other shares of it read.
+//
 // A step of one chunk is serial: thread 0 runs it alone. The other threads
 // skip it: after a parallel step followed by serial ones they do not wait
 // for the parallel step to complete (thread 0 does, before the serial
@@ -207,7 +269,7 @@ func (e *core) walk(tid int, g uint32) {
 				continue
 			}
 			e.runChunk(f, i, tid, 0, 1)
-			s.finish(i, 1)
+			s.finish(i, 0, 1)
 			if e.profiling {
 				e.stamp(i)
 			}
@@ -219,21 +281,30 @@ func (e *core) walk(tid int, g uint32) {
 		if tid != 0 && i > 0 && e.chunks[i-1] == 1 && !s.waitStep(i-1, g, 1) {
 			return
 		}
+		ls := e.local[i]
 		for d := 0; d < s.nt; d++ {
 			owner := (tid + d) % s.nt
+			if ls != nil && s.unclaimed(i, owner, g, n) && !s.waitShare(i-1, owner, g, e.chunks[i-1]) {
+				return
+			}
 			for {
-				c, ok := s.claimChunk(i, owner, g, n)
+				c, ok := s.claimChunk(i, owner, g, n, ls != nil && ls.reversed[owner])
 				if !ok {
 					break
 				}
+				if ls != nil && ls.wait[c] && !s.waitStep(i-1, g, e.chunks[i-1]) {
+					return
+				}
 				e.runChunk(f, i, tid, c, n)
-				s.finish(i, n)
+				s.finish(i, owner, n)
 			}
 		}
 		if tid != 0 && (i+1 == len(e.steps) || e.chunks[i+1] == 1) {
 			continue // thread 0 waits for this step before the serial ones
 		}
-		if !s.waitStep(i, g, n) {
+		// No barrier before a share-local step: thread 0's profile and
+		// trace then end this step when its own part of it ends.
+		if (i+1 == len(e.steps) || e.local[i+1] == nil) && !s.waitStep(i, g, n) {
 			return
 		}
 		if tid == 0 && e.profiling {
@@ -255,14 +326,15 @@ func (e *core) runChunk(f stepFunc, i, tid, c, n int) {
 }
 
 // barriers is how many times per run the threads meet: once per step split
-// into chunks (0 on one thread); serial steps add none (see walk).
-func barriers(chunks []int, nt int) int {
+// into chunks (0 on one thread) but those before a share-local step
+// (local.go); serial steps add none (see walk).
+func barriers(chunks []int, local []*localStep, nt int) int {
 	if nt == 1 {
 		return 0
 	}
 	b := 0
-	for _, n := range chunks {
-		if n > 1 {
+	for i, n := range chunks {
+		if n > 1 && (i+1 == len(chunks) || local[i+1] == nil) {
 			b++
 		}
 	}

@@ -151,13 +151,17 @@ func (e *Executor) prepGemm(s *plan.Step) (stepFunc, error) {
 	byRows := gemmByRows(m, n, k, e.nt, set)
 	quantum := max(1, set.RowQuantum)
 	gr, gc := gemmGrid(m, n, k, e.nt, set)
+	rows := gemmRowSplit{m: m, quantum: quantum, threads: e.nt}
+	if byRows && len(s.Out.Shape) == 4 && gemmShareImageRows(m, s.Out.Shape[0]*s.Out.Shape[2], quantum, e.nt) {
+		rows.imageRows, rows.width = s.Out.Shape[0]*s.Out.Shape[2], s.Out.Shape[3]
+	}
 	return func(tid, t, nt int) {
 		if nt == 1 {
 			gemm(tid, 0, m, 0, n)
 			return
 		}
 		if byRows {
-			if lo, hi := split(m, quantum, t, nt); lo < hi {
+			if lo, hi := rows.chunk(t, nt); lo < hi {
 				gemm(tid, lo, hi, 0, n)
 			}
 			return
@@ -178,6 +182,54 @@ func (e *Executor) prepGemm(s *plan.Step) (stepFunc, error) {
 		}
 	}, nil
 }
+
+// gemmRowSplit cuts the rows of a GEMM split by rows into chunks. With
+// imageRows set (the rows are the pixels of imageRows image rows of width
+// pixels), each thread's share of the chunks (pool.go's owned) covers
+// whole image rows, the same rows the depthwise step before it and after
+// it give that thread (forRows), and its chunks are cut in row quanta
+// from the share's start, so that each share ends in its own ragged tile.
+// A thread's GEMM chunks then read only what its depthwise chunks wrote,
+// which lets the GEMM start without a barrier (local.go). Without it, the
+// rows are cut in quanta from row 0: on 2 threads V1's 14×14 layers (196
+// rows: 16 tiles and 4 rows) split 96 | 100 rows, a few pixels away from
+// the depthwise steps' 98 | 98, and only the second share ended in a
+// ragged tile (by image rows each runs 8 tiles and 2 rows).
+type gemmRowSplit struct {
+	m, quantum, threads int
+	imageRows, width    int // 0: rows cut in quanta from row 0
+}
+
+// chunk returns the rows [lo, hi) of chunk c of nc.
+func (g gemmRowSplit) chunk(c, nc int) (lo, hi int) {
+	nt := g.threads
+	if g.imageRows == 0 || nc < nt {
+		return split(g.m, g.quantum, c, nc)
+	}
+	// The share (owner range) holding chunk c: chunks [c0, c1) of
+	// owned(nc, ·, nt) are image rows [hr·r/nt, hr·(r+1)/nt).
+	r := 0
+	for nc*(r+1)/nt <= c {
+		r++
+	}
+	c0, c1 := nc*r/nt, nc*(r+1)/nt
+	p0, p1 := g.width*(g.imageRows*r/nt), g.width*(g.imageRows*(r+1)/nt)
+	lo, hi = split(p1-p0, g.quantum, c-c0, c1-c0)
+	return p0 + lo, p0 + hi
+}
+
+// gemmShareImageRows reports whether a GEMM of m rows (the pixels of hr
+// image rows, tiles of quantum rows) split by rows on nt threads gives
+// each thread whole image rows (gemmRowSplit): when every thread gets at
+// least one image row and gemmShareTiles tiles' worth of pixels, so that
+// the ragged tile each share then ends in costs little next to it.
+func gemmShareImageRows(m, hr, quantum, nt int) bool {
+	return nt > 1 && hr >= nt && m >= gemmShareTiles*quantum*nt
+}
+
+// gemmShareTiles is the fewest row-quantum tiles per thread of a GEMM
+// whose shares are whole image rows (gemmShareImageRows).
+const gemmShareTiles = 8
 
 func gemmByRows(m, n, k, nt int, set *kernels.Set) bool {
 	return m >= 48*nt || n < 2*set.NR || m >= minGemmRows*nt && n*k*4 <= gemmL2Weights
