@@ -112,8 +112,9 @@ func (e *Executor) seBlockPlan(s *plan.Step) (*seBlock, error) {
 // W[j][p] = p+1: runs of consecutive packed floats [a, b) whose rows
 // alternate between k0 (even offsets from a) and k1 (odd ones) as
 // (a, b, k0, k1) quadruples; k0 = k1 for a panel row, k0+1 = k1 for
-// amd64's k-pair panels. Zeros (padding) fit any run. Every ISA's layout is
-// covered, whatever its panels.
+// amd64's k-pair panels, k0 = k1 = -1 for a stretch of padding (zeros) of
+// a panel row or more. Shorter padding joins the run before it. Every
+// ISA's layout is covered, whatever its panels.
 func packedRows(set *kernels.Set, n, k int) []int32 {
 	w := make([]float32, n*k)
 	for j := 0; j < n; j++ {
@@ -124,20 +125,41 @@ func packedRows(set *kernels.Set, n, k int) []int32 {
 	pk := make([]float32, set.PackedGemmSize(n, k))
 	set.PackGemm(pk, w, n, k)
 	row := func(i int) int32 { return int32(pk[i]) - 1 }
+	// long reports whether padding starting at i lasts a panel row or more.
+	long := func(i int) bool {
+		for j := i; j < i+set.NR; j++ {
+			if j < len(pk) && row(j) >= 0 {
+				return false
+			}
+		}
+		return true
+	}
 	var runs []int32
 	for i := 0; i < len(pk); {
-		k0 := max(row(i), 0)
-		k1 := k0
+		j := i + 1
+		if row(i) < 0 && (len(runs) == 0 || long(i)) {
+			for j < len(pk) && row(j) < 0 {
+				j++
+			}
+			runs = append(runs, int32(i), int32(j), -1, -1)
+			i = j
+			continue
+		}
+		if row(i) < 0 { // short padding: the last run's
+			runs[len(runs)-3] = int32(j)
+			i = j
+			continue
+		}
+		k0, k1 := row(i), row(i)
 		if i+1 < len(pk) && row(i+1) >= 0 {
 			k1 = row(i + 1)
 		}
-		j := i
 		for ; j < len(pk); j++ {
 			want := k0
 			if (j-i)%2 == 1 {
 				want = k1
 			}
-			if r := row(j); r >= 0 && r != want {
+			if r := row(j); r >= 0 && r != want || r < 0 && long(j) {
 				break
 			}
 		}
@@ -151,22 +173,31 @@ func packedRows(set *kernels.Set, n, k int) []int32 {
 // packed in src (runs from packedRows).
 func scaleRows(dst, src, s []float32, runs []int32) {
 	for i := 0; i+3 < len(runs); i += 4 {
-		a, b := runs[i], runs[i+1]
+		a, b, k0, k1 := runs[i], runs[i+1], runs[i+2], runs[i+3]
 		d, w := dst[a:b], src[a:b]
 		w = w[:len(d)]
-		f0, f1 := s[runs[i+2]], s[runs[i+3]]
-		if runs[i+2] == runs[i+3] {
-			for j := range d {
-				d[j] = w[j] * f0
+		switch {
+		case k0 < 0:
+			clear(d)
+		case k0 == k1:
+			f := s[k0]
+			for len(d) >= 8 && len(w) >= 8 {
+				d[0], d[1], d[2], d[3] = w[0]*f, w[1]*f, w[2]*f, w[3]*f
+				d[4], d[5], d[6], d[7] = w[4]*f, w[5]*f, w[6]*f, w[7]*f
+				d, w = d[8:], w[8:]
 			}
-			continue
-		}
-		j := 0
-		for ; j+1 < len(d); j += 2 {
-			d[j], d[j+1] = w[j]*f0, w[j+1]*f1
-		}
-		if j < len(d) {
-			d[j] = w[j] * f0
+			for j := range d {
+				d[j] = w[j] * f
+			}
+		default:
+			f0, f1 := s[k0], s[k1]
+			for len(d) >= 2 && len(w) >= 2 {
+				d[0], d[1] = w[0]*f0, w[1]*f1
+				d, w = d[2:], w[2:]
+			}
+			if len(d) > 0 {
+				d[0] = w[0] * f0
+			}
 		}
 	}
 }

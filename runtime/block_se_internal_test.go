@@ -17,7 +17,7 @@ func TestScaleRowsPacked(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		for _, nk := range [][2]int{{1, 1}, {3, 5}, {8, 7}, {16, 9}, {40, 120}, {41, 33}, {112, 480}, {160, 672}, {24, 72}, {72, 24}} {
+		for _, nk := range [][2]int{{1, 1}, {3, 5}, {4, 9}, {8, 7}, {16, 9}, {36, 50}, {40, 120}, {41, 33}, {112, 480}, {160, 672}, {24, 72}, {72, 24}} {
 			n, k := nk[0], nk[1]
 			w, ws, s := make([]float32, n*k), make([]float32, n*k), make([]float32, k)
 			for p := range s {
