@@ -43,7 +43,7 @@ const (
 // Static calls: the noescape pointers stay on the caller's stack.
 func GemmPanelAVX512(twoFMA, pairs bool, m, k int, a *float32, lda int, b, bias, r *float32, ldr int, c *float32, ldc int, cols int, ep *float32, mode int) {
 	switch {
-	case cols == 32 && !pairs && k >= 128:
+	case cols == 32 && !pairs && k >= 32:
 		Gemm12x32AVX512Prefetch(m, k, a, lda, b, bias, r, ldr, c, ldc, cols, ep, mode)
 	case twoFMA && pairs && cols == 8:
 		Gemm20x8AVX512Pairs(m, k, a, lda, b, bias, r, ldr, c, ldc, cols, ep, mode)

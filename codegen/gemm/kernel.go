@@ -68,8 +68,9 @@ type gemmKernel struct {
 	// first tile (see tile).
 	prefetch bool
 	// minK > 0: the dispatch picks this kernel over the plain one of its
-	// width only for k ≥ minK (the unmasked prefetching kernel: short
-	// panels stay in L1 and gain nothing from it).
+	// width only for k ≥ minK (the unmasked prefetching kernel: below
+	// k = 32 the A rows and C, not the weights, are what a cold call
+	// waits for).
 	minK int
 	// twoFMA: the dispatch picks this kernel only on hosts that issue two
 	// full-width FMAs per cycle (kernels.FMARate); elsewhere the kernel

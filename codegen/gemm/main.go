@@ -57,8 +57,12 @@ var kernels = []gemmKernel{
 	// layers before), and the first tile of each panel waited for them.
 	// MobileNetV1's 14² layers (196×512→512, 1 MB of weights) 3-6% faster
 	// in the model on the 2-core Zen 5 (per-step medians of 60 alternated
-	// rounds); warm, in kernels.BenchmarkGemm, within ±1.5%.
-	{name: "Gemm12x32AVX512Prefetch", isa: avx512, mr: 12, widths: []int{16, 16}, stride: 32, prefetch: true, minK: 128},
+	// rounds); warm, in kernels.BenchmarkGemm, within ±1.5%. It pays from
+	// k = 32 (caches flushed before each call, best of 30: 196×64→384
+	// 83 → 91% of the FMA peak, 196×96→576 91 → 96%, 196×32→192 72 → 76%;
+	// k = 16-27 and warm calls equal; whole models 1-5% faster: V2, V3-L,
+	// V3-S 0.95-0.98, V1 0.99-1.00).
+	{name: "Gemm12x32AVX512Prefetch", isa: avx512, mr: 12, widths: []int{16, 16}, stride: 32, prefetch: true, minK: 32},
 	{name: "Gemm12x32AVX512Masked", isa: avx512, mr: 12, widths: []int{16, 16}, stride: 32, masked: true},
 	{name: "Gemm12x24AVX512Masked", isa: avx512, mr: 12, widths: []int{16, 8}, stride: 32, masked: true},
 	// Exactly 24 columns (the last panel of n = 24, 56, 88...: MobileNetV2's
