@@ -14,8 +14,8 @@ import (
 // the thread's scratch (sized to stay in L2), which is pooled per channel;
 // then fc1 and fc2 make the channel scale s, and the project reads D·s, the
 // scale folded into a per-image copy of the packed project weights
-// (diag(s)·W: rows of W scaled) or, where D is the smaller, into D band by
-// band before its projection.
+// (diag(s)·W: rows of W scaled) or, where D is the smaller, into D; one
+// GEMM projects the image.
 
 // seBlock is what an SE block's chunks share, resolved once.
 type seBlock struct {
@@ -25,8 +25,8 @@ type seBlock struct {
 	n1             int // squeezed channels
 	ep1, ep2       kernels.Epilogue
 	fold           bool
-	// runs cuts the packed project weights into runs of floats that
-	// belong to one row k of W: [start, end, k] triples (fold only).
+	// runs cuts the packed project weights into runs of floats by the
+	// rows of W they belong to (packedRows; fold only).
 	runs []int32
 }
 
