@@ -43,16 +43,17 @@ func Load(path string) (*Plan, error) {
 	}
 	defer f.Close()
 	if data, ok := mapFile(f); ok {
-		p, err := DecodeBytes(data)
+		p, err := decodeBytes(data, true)
 		if err != nil {
 			unmap(data)
 			return nil, fmt.Errorf("%s: %w", path, err)
 		}
 		p.mapped = data
-		// Decoding read every page (the CRC covers the whole payload);
-		// hand them back: each weight's pages come in again, from the
-		// page cache, when a run first reads them, so the process holds
-		// the file's pages only while it runs, not also while it loads.
+		// Decoding read every page (the CRC covers the whole payload,
+		// and dropped it as it went: see checksum); hand back what is
+		// left: each weight's pages come in again, from the page cache,
+		// when a run first reads them, so the process holds the file's
+		// pages only while it runs, not also while it loads.
 		dropPages(data)
 		return p, nil
 	}

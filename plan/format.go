@@ -29,6 +29,7 @@ import (
 	"hash/crc32"
 	"io"
 	"math"
+	"os"
 	"unsafe"
 
 	"github.com/mnc-go/mnc/kernels"
@@ -151,13 +152,17 @@ func Decode(r io.Reader) (*Plan, error) {
 	if uint64(len(payload)) != n {
 		return nil, fmt.Errorf("plan: truncated payload (%d of %d bytes)", len(payload), n)
 	}
-	return decodePayload(hdr[:], payload)
+	return decodePayload(hdr[:], payload, false)
 }
 
 // DecodeBytes decodes a whole plan file held in memory (for example mapped
 // from disk). The plan's blobs are views of data, which must not change
 // while the plan is used.
-func DecodeBytes(data []byte) (*Plan, error) {
+func DecodeBytes(data []byte) (*Plan, error) { return decodeBytes(data, false) }
+
+// decodeBytes is DecodeBytes; mapped says data is a private file mapping
+// nothing writes (Load's), whose pages the checksum hands back as it goes.
+func decodeBytes(data []byte, mapped bool) (*Plan, error) {
 	if len(data) < headerSize {
 		m := min(len(data), 8)
 		if !bytes.HasPrefix([]byte(Magic), data[:m]) {
@@ -176,7 +181,7 @@ func DecodeBytes(data []byte) (*Plan, error) {
 	if uint64(len(payload)) > n {
 		return nil, fmt.Errorf("plan: %d trailing bytes after the plan", uint64(len(payload))-n)
 	}
-	return decodePayload(data[:headerSize], payload)
+	return decodePayload(data[:headerSize], payload, mapped)
 }
 
 // checkHeader checks magic, version and ISA and returns the payload length.
@@ -199,6 +204,38 @@ func checkHeader(hdr []byte) (uint64, error) {
 		return 0, fmt.Errorf("plan: %w", err)
 	}
 	return n, nil
+}
+
+// checksum is the CRC-32 (IEEE) of payload. With drop, payload is (part
+// of) a private file mapping nothing has written, and the pages already
+// summed leave the resident set as it goes (dropPages), 2 MiB at a time
+// at 2 MiB-aligned addresses (the page cache may map a file in folios of
+// up to that size, each whole at its first fault): the checksum then never
+// holds the whole file (13.5 MiB for MobileNetV2) on top of the loading
+// code and heap; a run maps each weight back as it first reads it.
+func checksum(payload []byte, drop bool) uint32 {
+	if !drop {
+		return crc32.ChecksumIEEE(payload)
+	}
+	const chunk = 2 << 20
+	page := uintptr(os.Getpagesize())
+	base := uintptr(unsafe.Pointer(unsafe.SliceData(payload)))
+	done := int((page - base%page) % page) // payload[done:] starts a page
+	var crc uint32
+	for lo := 0; lo < len(payload); {
+		hi := min(len(payload), lo+chunk-int((base+uintptr(lo))%chunk))
+		crc = crc32.Update(crc, crc32.IEEETable, payload[lo:hi])
+		end := hi
+		if hi < len(payload) {
+			end -= int((base + uintptr(hi)) % page) // whole pages only
+		}
+		if end > done {
+			dropPages(payload[done:end])
+			done = end
+		}
+		lo = hi
+	}
+	return crc
 }
 
 // readAligned reads up to n bytes into a buffer whose first byte sits at
@@ -236,8 +273,9 @@ func alignedBytes(n int) []byte {
 
 // decodePayload checks the payload's checksum and decodes it; blobs are
 // views of payload where alignment and byte order allow, else copies.
-func decodePayload(hdr, payload []byte) (*Plan, error) {
-	if got, want := crc32.ChecksumIEEE(payload), binary.LittleEndian.Uint32(hdr[24:]); got != want {
+// mapped: see decodeBytes.
+func decodePayload(hdr, payload []byte, mapped bool) (*Plan, error) {
+	if got, want := checksum(payload, mapped), binary.LittleEndian.Uint32(hdr[24:]); got != want {
 		return nil, fmt.Errorf("plan: checksum mismatch (file says %08x, payload has %08x): the file is corrupt", want, got)
 	}
 	d := decoder{buf: payload}

@@ -220,7 +220,7 @@ func compileLean(g *ir.Graph) (done func()) {
 		return func() {}
 	}
 	debug.FreeOSMemory()
-	releaseStartupPages()
+	releaseLeanPages()
 	var largest int64
 	for _, n := range g.Nodes {
 		for _, v := range n.Inputs {

@@ -203,13 +203,14 @@ func runOnce(m *model, cf *compileFlags, set map[string][]int, input string, img
 	}
 	r.outs = e.NewOutputs()
 	// A mapped plan file runs once: the pages loading touched (code,
-	// tables) go before the run, which brings back only its own, and the
+	// tables) go before the run, which brings back only its own (a page at
+	// a time: see releaseLeanPages), and the
 	// file's pages go as soon as it ends (what follows reads the outputs
 	// and the plan's step list, not its weights), so the process's peak
 	// holds the weights, the run's memory and code, and little else.
 	lean := m.once && m.p != nil && m.p.Mapped()
 	if lean {
-		releaseStartupPages()
+		releaseLeanPages()
 	}
 	t0 = time.Now()
 	if err := e.Run(ins, r.outs); err != nil {

@@ -55,10 +55,8 @@ func main() {
 		genQStemAVX2(nb)
 	}
 	genTranspose8()
-	for _, k := range dwKernelSizes {
-		for _, s := range dwStrides {
-			genDWRows(avx512, k, s)
-		}
+	for _, s := range dwStrides {
+		genDWRows(avx512, 3, s)
 	}
 	writeTable(*table, dwTable()+miscTable()+qdwTable()+qstemTable())
 	Generate()
