@@ -26,7 +26,8 @@ import (
 //
 // Counters carry the run's generation in their top 32 bits, so a thread
 // still finishing its walk of an earlier run can never claim a chunk of the
-// current one. Threads 1..nt-1 are goroutines woken per run; thread 0 is
+// current one; a counter last written in an earlier run counts 0 (count),
+// so starting a run writes none of them. Threads 1..nt-1 are goroutines woken per run; thread 0 is
 // the caller of Run, which returns when every step's chunks are done.
 
 // sched is the per-executor scheduling state.
@@ -132,20 +133,58 @@ func (s *sched) waitUntil(ready func() bool) {
 	s.mu.Unlock()
 }
 
-// start begins run generation g over steps with the given chunk counts.
+// start begins run generation g. The counters are not reset: the first
+// write of a run replaces a counter's older tag (count), so starting a
+// run does not take every counter's line from the core that last wrote
+// it (thread 0's first step of V1 on 2 threads began 7 µs after Run).
 func (s *sched) start(g uint32) {
-	tag := uint64(g) << 32
-	for i := range s.claim {
-		s.claim[i].Store(tag)
-	}
-	for i := range s.done {
-		s.done[i].Store(tag)
-	}
-	for i := range s.shares {
-		s.shares[i].Store(tag)
+	if g%retagRuns == 0 {
+		s.retag(g)
 	}
 	s.gen.Store(g)
 	s.wake()
+}
+
+// retagRuns: every this many runs start re-tags every counter, so that
+// none is older than 2³¹ runs, which count would read as a later run's
+// (a counter no run touches: the claims of a thread without chunks).
+const retagRuns = 1 << 30
+
+// retag sets every counter to count 0 in run g.
+func (s *sched) retag(g uint32) {
+	tag := uint64(g) << 32
+	for _, cs := range [][]paddedCounter{s.claim, s.done, s.shares} {
+		for i := range cs {
+			cs[i].Store(tag)
+		}
+	}
+}
+
+// count returns a counter's count in run g: its count when run g wrote
+// it, 0 when an earlier run did (the counter has not been touched yet in
+// run g), and ok false when a later run did (run g was superseded).
+func count(v uint64, g uint32) (n int, ok bool) {
+	switch d := int32(uint32(v>>32) - g); {
+	case d == 0:
+		return int(uint32(v)), true
+	case d < 0:
+		return 0, true
+	}
+	return 0, false
+}
+
+// bump adds one to a counter in run g and returns the new count.
+func bump(ctr *paddedCounter, g uint32) int {
+	for {
+		v := ctr.Load()
+		n, ok := count(v, g)
+		if !ok {
+			return 0
+		}
+		if ctr.CompareAndSwap(v, uint64(g)<<32|uint64(n+1)) {
+			return n + 1
+		}
+	}
 }
 
 // claimChunk hands out the next chunk of step i in run g that belongs to
@@ -156,28 +195,30 @@ func (s *sched) claimChunk(i, owner int, g uint32, chunks int, reversed bool) (i
 	ctr := &s.claim[i*s.nt+owner]
 	for {
 		v := ctr.Load()
-		if uint32(v>>32) != g || lo+int(uint32(v)) >= hi {
+		next, ok := count(v, g)
+		if !ok || lo+next >= hi {
 			return 0, false
 		}
-		if ctr.CompareAndSwap(v, v+1) {
+		if ctr.CompareAndSwap(v, uint64(g)<<32|uint64(next+1)) {
 			if reversed {
-				return hi - 1 - int(uint32(v)), true
+				return hi - 1 - next, true
 			}
-			return lo + int(uint32(v)), true
+			return lo + next, true
 		}
 	}
 }
 
-// finish records a finished chunk of step i, claimed from owner's share,
-// and wakes waiters when it was the last of the step or of a counted share.
-func (s *sched) finish(i, owner, chunks int) {
+// finish records a finished chunk of step i in run g, claimed from
+// owner's share, and wakes waiters when it was the last of the step or of
+// a counted share.
+func (s *sched) finish(i, owner int, g uint32, chunks int) {
 	if k := s.shareIdx[i]; k >= 0 {
 		lo, hi := owned(chunks, owner, s.nt)
-		if int(uint32(s.shares[k*s.nt+owner].Add(1))) == hi-lo {
+		if bump(&s.shares[k*s.nt+owner], g) == hi-lo {
 			s.wake()
 		}
 	}
-	if int(uint32(s.done[i].Add(1))) == chunks {
+	if bump(&s.done[i], g) == chunks {
 		s.wake()
 	}
 }
@@ -186,27 +227,28 @@ func (s *sched) finish(i, owner, chunks int) {
 // left to claim.
 func (s *sched) unclaimed(i, owner int, g uint32, chunks int) bool {
 	lo, hi := owned(chunks, owner, s.nt)
-	v := s.claim[i*s.nt+owner].Load()
-	return uint32(v>>32) == g && lo+int(uint32(v)) < hi
+	next, ok := count(s.claim[i*s.nt+owner].Load(), g)
+	return ok && lo+next < hi
 }
 
 // waitShare waits until owner's share of step i (counted: shareIdx) in
 // run g is done; false if run g was superseded.
 func (s *sched) waitShare(i, owner int, g uint32, chunks int) bool {
 	lo, hi := owned(chunks, owner, s.nt)
-	ctr := &s.shares[s.shareIdx[i]*s.nt+owner]
-	target := uint64(g)<<32 | uint64(hi-lo)
+	return s.waitCount(&s.shares[s.shareIdx[i]*s.nt+owner], g, hi-lo)
+}
+
+// waitCount waits until ctr counts want in run g; false if run g was
+// superseded.
+func (s *sched) waitCount(ctr *paddedCounter, g uint32, want int) bool {
 	ok := true
 	s.waitUntil(func() bool {
-		v := ctr.Load()
-		if v == target {
-			return true
-		}
-		if uint32(v>>32) != g {
+		n, cur := count(ctr.Load(), g)
+		if !cur {
 			ok = false
 			return true
 		}
-		return false
+		return n == want
 	})
 	return ok
 }
@@ -214,20 +256,7 @@ func (s *sched) waitShare(i, owner int, g uint32, chunks int) bool {
 // waitStep waits until step i of run g is complete; false if run g was
 // superseded (the caller is a late thread and stops).
 func (s *sched) waitStep(i int, g uint32, chunks int) bool {
-	target := uint64(g)<<32 | uint64(chunks)
-	ok := true
-	s.waitUntil(func() bool {
-		v := s.done[i].Load()
-		if v == target {
-			return true
-		}
-		if uint32(v>>32) != g {
-			ok = false
-			return true
-		}
-		return false
-	})
-	return ok
+	return s.waitCount(&s.done[i], g, chunks)
 }
 
 // worker is thread tid's life: wait for a new run, walk its steps, repeat.
@@ -269,7 +298,7 @@ func (e *core) walk(tid int, g uint32) {
 				continue
 			}
 			e.runChunk(f, i, tid, 0, 1)
-			s.finish(i, 0, 1)
+			s.finish(i, 0, g, 1)
 			if e.profiling {
 				e.stamp(i)
 			}
@@ -296,7 +325,7 @@ func (e *core) walk(tid int, g uint32) {
 					return
 				}
 				e.runChunk(f, i, tid, c, n)
-				s.finish(i, owner, n)
+				s.finish(i, owner, g, n)
 			}
 		}
 		if tid != 0 && (i+1 == len(e.steps) || e.chunks[i+1] == 1) {
