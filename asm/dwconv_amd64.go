@@ -528,3 +528,13 @@ func DWConv3x3s1AVX512Rows(in *float32, inRowStride int, inColStride int, c int,
 //
 //go:noescape
 func DWConv3x3s2AVX512Rows(in *float32, inRowStride int, inColStride int, c int, w *float32, bias *float32, out *float32, outPixStride int, outRowStride int, npix int, nrows int, ep *float32, mode int, mask *int32)
+
+// DWConv5x5s1AVX512Rows computes nrows rows of npix output pixels of a 5x5 stride-1 depthwise conv whose windows are inside the input, one channel block at a time.
+//
+//go:noescape
+func DWConv5x5s1AVX512Rows(in *float32, inRowStride int, inColStride int, c int, w *float32, bias *float32, out *float32, outPixStride int, outRowStride int, npix int, nrows int, ep *float32, mode int, mask *int32)
+
+// DWConv5x5s2AVX512Rows computes nrows rows of npix output pixels of a 5x5 stride-2 depthwise conv whose windows are inside the input, one channel block at a time.
+//
+//go:noescape
+func DWConv5x5s2AVX512Rows(in *float32, inRowStride int, inColStride int, c int, w *float32, bias *float32, out *float32, outPixStride int, outRowStride int, npix int, nrows int, ep *float32, mode int, mask *int32)

@@ -72,13 +72,17 @@ func DWConvAVX2FMA(k, kw0, kw1 int, in *float32, inRowStride, inColStride, nrows
 	return true
 }
 
-// DWConv3x3AVX512Rows runs the 3×3 stride-s depthwise kernel on rows of pixels whose windows are inside the input, channel block by channel block; false if none is generated.
-func DWConv3x3AVX512Rows(s int, in *float32, inRowStride, inColStride, c int, w, bias, out *float32, outPixStride, outRowStride, npix, nrows int, ep *float32, mode int, mask *int32) bool {
-	switch s {
-	case 1:
+// DWConvAVX512Rows runs the k×k stride-s depthwise kernel on rows of pixels whose windows are inside the input, channel block by channel block; false if none is generated.
+func DWConvAVX512Rows(k, s int, in *float32, inRowStride, inColStride, c int, w, bias, out *float32, outPixStride, outRowStride, npix, nrows int, ep *float32, mode int, mask *int32) bool {
+	switch k<<4 | s {
+	case 3<<4 | 1:
 		DWConv3x3s1AVX512Rows(in, inRowStride, inColStride, c, w, bias, out, outPixStride, outRowStride, npix, nrows, ep, mode, mask)
-	case 2:
+	case 3<<4 | 2:
 		DWConv3x3s2AVX512Rows(in, inRowStride, inColStride, c, w, bias, out, outPixStride, outRowStride, npix, nrows, ep, mode, mask)
+	case 5<<4 | 1:
+		DWConv5x5s1AVX512Rows(in, inRowStride, inColStride, c, w, bias, out, outPixStride, outRowStride, npix, nrows, ep, mode, mask)
+	case 5<<4 | 2:
+		DWConv5x5s2AVX512Rows(in, inRowStride, inColStride, c, w, bias, out, outPixStride, outRowStride, npix, nrows, ep, mode, mask)
 	default:
 		return false
 	}

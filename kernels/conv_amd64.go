@@ -92,22 +92,56 @@ func stemConv(vl, nb int, p *ConvParams, in, wp, bias, r, out, scratch []float32
 	}
 	stripW := 2*p.OW + 1 // pixels per strip row
 	strip := scratch[:3*stripW*3]
-	for oy := oy0; oy < oy1; oy++ {
-		for kh := 0; kh < 3; kh++ {
-			stageRow(strip[kh*stripW*3:(kh+1)*stripW*3], in, p, oy*2-p.PadT+kh)
-		}
-		o := out[oy*p.OW*p.Cout : (oy+1)*p.OW*p.Cout]
+	call := func(src *float32, rs int, o []float32, npix int) {
 		var ok bool
 		if vl == 16 {
-			ok = asm.StemConvAVX512(nb, &strip[0], stripW*3*4, &wp[0], &bias[0], &o[0], p.Cout*4, p.OW, tail, &prm.A, mode, mask)
+			ok = asm.StemConvAVX512(nb, src, rs, &wp[0], &bias[0], &o[0], p.Cout*4, npix, tail, &prm.A, mode, mask)
 		} else {
-			ok = asm.StemConvAVX2FMA(nb, &strip[0], stripW*3*4, &wp[0], &bias[0], &o[0], p.Cout*4, p.OW, tail, &prm.A, mode, mask)
+			ok = asm.StemConvAVX2FMA(nb, src, rs, &wp[0], &bias[0], &o[0], p.Cout*4, npix, tail, &prm.A, mode, mask)
 		}
 		if !ok {
 			panic(fmt.Sprintf("kernels: no generated stem kernel for %d vectors", nb))
 		}
+	}
+	// Pixels [oxLo, oxHi) of a row whose three input rows are inside read
+	// the input in place (a pixel's window is 9 contiguous floats of each
+	// row, the next pixel's 2 input pixels on); only the others are staged.
+	oxLo, oxHi := interiorCols(p.W, 3, 2, p.PadL, p.OW)
+	for oy := oy0; oy < oy1; oy++ {
+		o := out[oy*p.OW*p.Cout : (oy+1)*p.OW*p.Cout]
+		if iy := oy*2 - p.PadT; iy >= 0 && iy+3 <= p.H && oxLo < oxHi {
+			call(&in[(iy*p.W+oxLo*2-p.PadL)*3], p.W*3*4, o[oxLo*p.Cout:], oxHi-oxLo)
+			for _, ox := range [2][2]int{{0, oxLo}, {oxHi, p.OW}} {
+				for x := ox[0]; x < ox[1]; x++ {
+					// One pixel from a 3-pixel strip.
+					for kh := 0; kh < 3; kh++ {
+						stagePixels(strip[kh*9:(kh+1)*9], in, p, iy+kh, x*2-p.PadL)
+					}
+					call(&strip[0], 9*4, o[x*p.Cout:], 1)
+				}
+			}
+		} else {
+			for kh := 0; kh < 3; kh++ {
+				stageRow(strip[kh*stripW*3:(kh+1)*stripW*3], in, p, oy*2-p.PadT+kh)
+			}
+			call(&strip[0], stripW*3*4, o, p.OW)
+		}
 		if goAct && !requantRows(vl, &p.Ep, o, o, p.Cout) {
 			actSlice(&p.Ep, o, o)
+		}
+	}
+}
+
+// stagePixels fills dst (3 pixels × 3 channels) from input row iy, columns
+// ix..ix+2, with zeros outside the image.
+func stagePixels(dst, in []float32, p *ConvParams, iy, ix int) {
+	clear(dst)
+	if iy < 0 || iy >= p.H {
+		return
+	}
+	for i := 0; i < 3; i++ {
+		if x := ix + i; x >= 0 && x < p.W {
+			copy(dst[i*3:i*3+3], in[(iy*p.W+x)*3:])
 		}
 	}
 }

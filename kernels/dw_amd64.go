@@ -66,7 +66,7 @@ func fillDWAMD64(s *Set) {
 // get pointers offset to channel c0 and step pixels by all C channels.
 // With rows (out must not overlap in), the interior of the full rows is
 // one call of the channel-block-major kernel, where there is one (AVX-512
-// 3×3, equal strides).
+// 3×3 and 5×5, equal strides 1 or 2).
 func dwConvSIMD(vl int, p *DWParams, in, wp, bias, out []float32, oy0, oy1, c0, c1 int, rows bool) {
 	k, c := p.KH, p.C
 	checkDWArgs(p, len(in), len(wp), dwBlockedSize(c, k, k, vl), bias, len(out), oy0, oy1)
@@ -76,7 +76,7 @@ func dwConvSIMD(vl int, p *DWParams, in, wp, bias, out []float32, oy0, oy1, c0, 
 	if bias == nil {
 		bias = wp[dwBlockedWeights(c, k, k, vl):] // zeros kept after the weights
 	}
-	d := dwCall{rows: rows && vl == 16 && k == 3 && p.SH == p.SW && p.SW <= 2, vl: vl, p: p, in: in[c0:], wp: wp[c0*k*k:], bias: bias[c0:], mask: tailMask(c1 - c0), c0: c0, nc: c1 - c0}
+	d := dwCall{rows: rows && vl == 16 && p.SH == p.SW && p.SW <= 2, vl: vl, p: p, in: in[c0:], wp: wp[c0*k*k:], bias: bias[c0:], mask: tailMask(c1 - c0), c0: c0, nc: c1 - c0}
 	var post bool
 	// The kernels implement SlopeC and Requant (with finite multipliers:
 	// they do not turn NaN into 0).
@@ -152,8 +152,8 @@ func (d *dwCall) interiorRows(out []float32, r0, r1, oxLo, oxHi int) {
 	p, c := d.p, d.p.C
 	iy0, ix0 := r0*p.SH-p.PadT, oxLo*p.SW-p.PadL
 	src, o := &d.in[(iy0*p.W+ix0)*c], &out[(r0*p.OW+oxLo)*c+d.c0]
-	if !asm.DWConv3x3AVX512Rows(p.SW, src, p.W*c*4, c*4, d.nc, &d.wp[0], &d.bias[0], o, c*4, p.OW*c*4, oxHi-oxLo, r1-r0, &d.prm.A, d.mode, d.mask) {
-		panic(fmt.Sprintf("kernels: no generated 3x3 stride-%d depthwise rows kernel", p.SW))
+	if !asm.DWConvAVX512Rows(p.KH, p.SW, src, p.W*c*4, c*4, d.nc, &d.wp[0], &d.bias[0], o, c*4, p.OW*c*4, oxHi-oxLo, r1-r0, &d.prm.A, d.mode, d.mask) {
+		panic(fmt.Sprintf("kernels: no generated %dx%d stride-%d depthwise rows kernel", p.KH, p.KH, p.SW))
 	}
 }
 

@@ -166,10 +166,10 @@ func TestDWConvMatchesReference(t *testing.T) {
 	})
 }
 
-// TestDWConvBandWideRows: DWConvBand on rows wide enough for every pixel
-// group of the channel-block-major kernels (16 down to 1, the last group
-// of a row moved back over pixels already computed), with channel tails,
-// gives DWConv's outputs bit for bit (same FMA order) and the reference's.
+// TestDWConvBandWideRows: DWConvBand (3×3 and 5×5) on rows wide enough
+// for every pixel group of the channel-block-major kernels (16, then 8, 4,
+// 2, 1), with channel tails, gives DWConv's outputs bit for bit (same FMA
+// order) and the reference's.
 func TestDWConvBandWideRows(t *testing.T) {
 	eachISADW(t, func(t *testing.T, s *Set) {
 		rng := rand.New(rand.NewPCG(7, 8))
@@ -177,25 +177,35 @@ func TestDWConvBandWideRows(t *testing.T) {
 		for _, w := range []int{2, 5, 18, 33, 40, 58} {
 			for _, c := range []int{8, 16, 24, 72} {
 				for _, st := range []int{1, 2} {
-					n++
-					pads := [][2]int{{1, 1}, {0, 0}, {1, 0}, {0, 1}}[n%4]
-					p, ok := dwShape(6, w, c, 3, st, pads[0], pads[1], dwTestActs[n%len(dwTestActs)])
-					if !ok {
-						continue
-					}
-					in, wt, bias := randSlice(rng, p.H*p.W*c), randSlice(rng, c*9), randSlice(rng, c)
-					got := runDWWith(s.DWConvBand, "DWConvBand", s, &p, in, wt, bias)
-					checkDWOut(t, &p, got, in, wt, bias)
-					want := runDW(s, &p, in, wt, bias)
-					for i := range want {
-						if got[i] != want[i] && !(got[i] != got[i] && want[i] != want[i]) {
-							t.Fatalf("%s %+v: DWConvBand out[%d] = %v, DWConv %v", s.ISA, p, i, got[i], want[i])
+					for _, k := range []int{3, 5} {
+						n++
+						pads := [][2]int{{k / 2, k / 2}, {0, 0}, {k / 2, 0}, {0, k / 2}}[n%4]
+						p, ok := dwShape(7, w, c, k, st, pads[0], pads[1], dwTestActs[n%len(dwTestActs)])
+						if !ok {
+							continue
 						}
+						checkDWBandSame(t, s, &p, rng)
 					}
 				}
 			}
 		}
 	})
+}
+
+// checkDWBandSame checks DWConvBand on p against the reference and DWConv
+// (bit for bit).
+func checkDWBandSame(t *testing.T, s *Set, p *DWParams, rng *rand.Rand) {
+	t.Helper()
+	c, k := p.C, p.KH
+	in, wt, bias := randSlice(rng, p.H*p.W*c), randSlice(rng, c*k*k), randSlice(rng, c)
+	got := runDWWith(s.DWConvBand, "DWConvBand", s, p, in, wt, bias)
+	checkDWOut(t, p, got, in, wt, bias)
+	want := runDW(s, p, in, wt, bias)
+	for i := range want {
+		if got[i] != want[i] && !(got[i] != got[i] && want[i] != want[i]) {
+			t.Fatalf("%s %+v: DWConvBand out[%d] = %v, DWConv %v", s.ISA, *p, i, got[i], want[i])
+		}
+	}
 }
 
 // Every activation on a MobileNet-like interior shape, so each epilogue

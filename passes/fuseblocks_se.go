@@ -24,11 +24,11 @@ import (
 // D are gone.
 
 // fuseSEBlocks is the fuse-se-blocks pass. It runs after fuse-blocks (which
-// leaves SE chains alone) and is off with it: -disable fuse-blocks gives
-// the plan with no block fused, -disable fuse-se-blocks the one without
-// the SE variant.
+// leaves SE chains alone) and is off with it (Options.check): -disable
+// fuse-blocks gives the plan with no block fused, -disable fuse-se-blocks
+// the one without the SE variant.
 func fuseSEBlocks(s *State) error {
-	if slices.Contains(s.Opts.Disable, "fuse-blocks") || !slices.ContainsFunc(s.Plan.Steps, func(st plan.Step) bool { return st.Kind == plan.KindScaleChannels }) {
+	if !slices.ContainsFunc(s.Plan.Steps, func(st plan.Step) bool { return st.Kind == plan.KindScaleChannels }) {
 		return nil
 	}
 	readers := map[*ir.Value]int{}

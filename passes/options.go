@@ -119,6 +119,9 @@ func (o *Options) check() (map[string]bool, error) {
 		}
 		off[name] = true
 	}
+	if off["fuse-blocks"] {
+		off["fuse-se-blocks"] = true // its variant for SE blocks (fuseblocks_se.go)
+	}
 	if o.DumpAfter != "" && o.DumpAfter != "all" {
 		if _, err := lookup(o.DumpAfter); err != nil {
 			return nil, fmt.Errorf("-dump-after: %w (or \"all\")", err)

@@ -20,9 +20,10 @@ import (
 // done in groups of 16 (independent FMA chains), then one group each of
 // 8, 4, 2 and 1 for the bits of the rest (54 pixels: 16+16+16+4+2; moving
 // the last 16-group back over computed pixels instead cost up to a fifth
-// more work on MobileNet's 28- and 56-wide rows). K·K weights and 16
-// accumulators must fit the 32 zmm registers, so only AVX-512 3×3 is
-// generated.
+// more work on MobileNet's 28- and 56-wide rows). The 3×3 kernels keep
+// all 9 weight vectors in registers for the block; 5×5 (25 vectors and 16
+// accumulators do not fit the 32 zmm registers) loads a kernel row's 5
+// per group. AVX-512 only (AVX2's 16 registers hold too few accumulators).
 //
 // Output pixel (r, i) of channel ch, for r < nrows, i < npix, ch < c:
 // out[r·outRowStride + i·outPixStride + ch] = act(bias[ch] +
@@ -75,10 +76,13 @@ func genDWRows(t *target, k, s int) {
 
 // dwRowsBlock computes channel block j (weights at wblk) of every pixel.
 func dwRowsBlock(t *target, ac actConsts, k, s int, j, wblk GPVirtual) {
-	wv := make([]VecVirtual, k*k)
-	for i := range wv {
-		wv[i] = t.vec()
-		VMOVUPS(Mem{Base: wblk, Disp: i * t.bytes()}, wv[i])
+	var wv []VecVirtual // all weights in registers (3×3), or nil: per row
+	if k == 3 {
+		wv = make([]VecVirtual, k*k)
+		for i := range wv {
+			wv[i] = t.vec()
+			VMOVUPS(Mem{Base: wblk, Disp: i * t.bytes()}, wv[i])
+		}
 	}
 	rowIn, rowOut := GP64(), GP64()
 	MOVQ(paramMem("in"), rowIn)
@@ -97,14 +101,14 @@ func dwRowsBlock(t *target, ac actConsts, k, s int, j, wblk GPVirtual) {
 	Label(group16)
 	CMPQ(left, U8(16))
 	JB(LabelRef(rest))
-	dwRowsGroup(t, ac, k, s, 16, j, wv, cs, pIn, pOut, left)
+	dwRowsGroup(t, ac, k, s, 16, j, wblk, wv, cs, pIn, pOut, left)
 	JMP(LabelRef(group16))
 	Label(rest)
 	for _, P := range []int{8, 4, 2, 1} {
 		skip := uniq("rskip")
 		BTQ(U8(bitIndex(P)), left)
 		JCC(LabelRef(skip))
-		dwRowsGroup(t, ac, k, s, P, j, wv, cs, pIn, pOut, left)
+		dwRowsGroup(t, ac, k, s, P, j, wblk, wv, cs, pIn, pOut, left)
 		Label(skip)
 	}
 	for i := 0; i < s; i++ {
@@ -126,8 +130,9 @@ func bitIndex(p int) int {
 }
 
 // dwRowsGroup computes P pixels starting at pIn/pOut and advances both
-// (and left) by P pixels.
-func dwRowsGroup(t *target, ac actConsts, k, s, P int, j GPVirtual, wv []VecVirtual, cs, pIn, pOut, left GPVirtual) {
+// (and left) by P pixels; wv holds the K·K weights, or is nil and each
+// kernel row's K are loaded from wblk.
+func dwRowsGroup(t *target, ac actConsts, k, s, P int, j, wblk GPVirtual, wv []VecVirtual, cs, pIn, pOut, left GPVirtual) {
 	bias := loadGP("bias")
 	acc := make([]VecVirtual, P)
 	for i := range acc {
@@ -142,6 +147,15 @@ func dwRowsGroup(t *target, ac actConsts, k, s, P int, j GPVirtual, wv []VecVirt
 	MOVQ(pIn, rp)
 	ncols := (P-1)*s + k
 	for kh := 0; kh < k; kh++ {
+		w := func(kw int) VecVirtual { return wv[kh*k+kw] }
+		if wv == nil {
+			row := make([]VecVirtual, k)
+			for kw := range row {
+				row[kw] = t.vec()
+				VMOVUPS(Mem{Base: wblk, Disp: (kh*k + kw) * t.bytes()}, row[kw])
+			}
+			w = func(kw int) VecVirtual { return row[kw] }
+		}
 		col := GP64()
 		MOVQ(rp, col)
 		for cx := 0; cx < ncols; cx++ {
@@ -149,7 +163,7 @@ func dwRowsGroup(t *target, ac actConsts, k, s, P int, j GPVirtual, wv []VecVirt
 			t.load(Mem{Base: col}, x)
 			for i := 0; i < P; i++ {
 				if kw := cx - i*s; kw >= 0 && kw < k {
-					VFMADD231PS(wv[kh*k+kw], x, acc[i])
+					VFMADD231PS(w(kw), x, acc[i])
 				}
 			}
 			if cx < ncols-1 {

@@ -55,8 +55,10 @@ func main() {
 		genQStemAVX2(nb)
 	}
 	genTranspose8()
-	for _, s := range dwStrides {
-		genDWRows(avx512, 3, s)
+	for _, k := range dwKernelSizes {
+		for _, s := range dwStrides {
+			genDWRows(avx512, k, s)
+		}
 	}
 	writeTable(*table, dwTable()+miscTable()+qdwTable()+qstemTable())
 	Generate()

@@ -71,11 +71,13 @@ func dwTable() string {
 		}
 		if t.VL == 16 {
 			var rows [][2]string
-			for _, s := range dwStrides {
-				rows = append(rows, [2]string{fmt.Sprint(s), dwRowsName(t, 3, s)})
+			for _, k := range dwKernelSizes {
+				for _, s := range dwStrides {
+					rows = append(rows, [2]string{fmt.Sprintf("%d<<4 | %d", k, s), dwRowsName(t, k, s)})
+				}
 			}
-			dispatch(&b, fmt.Sprintf("DWConv3x3%sRows runs the 3×3 stride-s depthwise kernel on rows of pixels whose windows are inside the input, channel block by channel block; false if none is generated.", t.Name),
-				"DWConv3x3"+t.Name+"Rows", "s int", "s", dwRowsSig, rows)
+			dispatch(&b, fmt.Sprintf("DWConv%sRows runs the k×k stride-s depthwise kernel on rows of pixels whose windows are inside the input, channel block by channel block; false if none is generated.", t.Name),
+				"DWConv"+t.Name+"Rows", "k, s int", "k<<4 | s", dwRowsSig, rows)
 		}
 		dispatch(&b, fmt.Sprintf("DWConvInterior%s runs the k×k stride-s depthwise kernel for pixels with all kernel columns inside the image; false if none is generated.", t.Name),
 			"DWConvInterior"+t.Name, "k, s int", "k<<4 | s", dwSig, interior)
