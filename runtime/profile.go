@@ -27,6 +27,9 @@ func (s StepTime) Mean() time.Duration {
 // SetProfiling turns per-step timing on or off and clears what was
 // recorded. Timing is taken by thread 0 after each step's barrier, so it is
 // the step's wall time on all threads; it costs two clock reads per step.
+// A step followed by a share-local one (local.go: a depthwise step before
+// its pointwise GEMM) has no barrier: its time ends when thread 0's part
+// of it does, and the other threads' rest counts in the next step.
 func (e *Executor) SetProfiling(on bool) {
 	e.profiling = on
 	e.runs = 0

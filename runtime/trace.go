@@ -16,7 +16,9 @@ type Trace struct {
 	Start time.Time // when the threads started the first step
 	// StepEnd[i] is when step i completed on all threads (thread 0 saw its
 	// last chunk finish), since Start: step i's wall time is
-	// StepEnd[i] − StepEnd[i−1] (StepEnd[−1] = 0).
+	// StepEnd[i] − StepEnd[i−1] (StepEnd[−1] = 0). Before a share-local
+	// step (local.go), where threads do not wait for each other, it is
+	// when thread 0's part of step i ended.
 	StepEnd []time.Duration
 	Spans   []TraceSpan // by step, then thread
 }
