@@ -1,4 +1,4 @@
-package main
+package leanmem
 
 import (
 	"os"
@@ -7,11 +7,11 @@ import (
 	"testing"
 )
 
-// TestReleaseLeanPagesFaultsAPageAtATime: after releaseLeanPages the code
+// TestReleaseSplitFaultsAPageAtATime: after Release(true) the code
 // this test runs comes back a page at a time, not in whole 64 KiB windows
 // (the kernel's fault-around): fewer than 8 resident pages per 64 KiB
 // window touched (16 each with fault-around; measured 2-3 here).
-func TestReleaseLeanPagesFaultsAPageAtATime(t *testing.T) {
+func TestReleaseSplitFaultsAPageAtATime(t *testing.T) {
 	exe, err := os.Readlink("/proc/self/exe")
 	if err != nil {
 		t.Skip(err)
@@ -40,7 +40,7 @@ func TestReleaseLeanPagesFaultsAPageAtATime(t *testing.T) {
 	}
 	page := uint64(os.Getpagesize())
 	buf := make([]byte, 8*(hi-lo)/page)
-	releaseLeanPages()
+	Release(true)
 	if _, err := pm.ReadAt(buf, int64(8*(lo/page))); err != nil {
 		t.Skip(err)
 	}
