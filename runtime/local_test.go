@@ -14,12 +14,12 @@ import (
 // TestShareLocalSteps: MobileNetV1's pointwise GEMMs start a share as
 // soon as the depthwise step before them has done that share (no barrier
 // between the two: fewer barriers than steps cut into chunks), and the
-// outputs match the reference on 2, 3, 4 and 8 threads, batch 1 and 2,
+// outputs match the reference on 2, 3 and 8 threads, batch 1 and 2,
 // for plans laid out for one thread (the GEMM's output over the depthwise
 // input: the chunks over the other shares' input rows wait) and for two
 // (the centred arena), every ISA.
 func TestShareLocalSteps(t *testing.T) {
-	g := buildModel(t, "mobilenet_v1:res=96,alpha=0.5,classes=10")
+	g := buildModel(t, "mobilenet_v1:res=96,alpha=0.25,classes=10")
 	for _, isa := range kernels.Available() {
 		set, err := kernels.ForISA(isa)
 		if err != nil {
@@ -33,7 +33,7 @@ func TestShareLocalSteps(t *testing.T) {
 				if err != nil {
 					t.Fatal(err)
 				}
-				for _, nt := range []int{2, 3, 4, 8} {
+				for _, nt := range []int{2, 3, 8} {
 					what := fmt.Sprintf("%s batch %d, plan for %d threads, %d threads", isa, batch, planThreads, nt)
 					e, err := runtime.New(p, runtime.Options{Threads: nt})
 					if err != nil {
@@ -49,7 +49,7 @@ func TestShareLocalSteps(t *testing.T) {
 						t.Errorf("%s: %d barriers for %d steps cut into chunks: no step ran without one", what, e.Barriers(), parallel)
 					}
 					outs := e.NewOutputs()
-					for r := 0; r < 3; r++ {
+					for r := 0; r < 2; r++ {
 						if err := e.Run(ins, outs); err != nil {
 							t.Fatal(err)
 						}
