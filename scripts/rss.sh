@@ -3,8 +3,8 @@
 # it, the programs' own report) of running a plan once on one thread, with
 # and without fused blocks, for the `mnc` command and for `mncrun` (the
 # plan-only runner), plus `mnc run MODEL` compiling from scratch; then the
-# range over the rounds of `mnc run -threads 1` of the fused plan, against
-# issue 15's 20 MiB (20480 KiB).
+# min, median and max over the rounds of `mnc run -threads 1` of the fused
+# plan, against issue 15's 20 MiB (20480 KiB).
 #
 # Usage: ROUNDS=5 scripts/rss.sh [MODEL...]     (default: mobilenet_v2, 5 rounds)
 set -euo pipefail
@@ -34,6 +34,7 @@ for m in "${@:-mobilenet_v2}"; do
       "$f" "$(peak "$dir/mnc" run -threads 1 "$dir/u.plan")" \
       "$m" "$(peak "$dir/mnc" run -threads 1 "$m")"
   done
-  printf '  mnc run -threads 1 of the fused plan: %s KiB over %d rounds (20 MiB = 20480 KiB)\n' \
-    "$(printf '%s\n' "${runs[@]}" | sort -n | sed -n '1p;$p' | paste -sd- -)" "${#runs[@]}"
+  sorted=($(printf '%s\n' "${runs[@]}" | sort -n))
+  printf '  mnc run -threads 1 of the fused plan: min-median-max %s-%s-%s KiB over %d rounds (20 MiB = 20480 KiB)\n' \
+    "${sorted[0]}" "${sorted[$(( ${#sorted[@]} / 2 ))]}" "${sorted[-1]}" "${#sorted[@]}"
 done
