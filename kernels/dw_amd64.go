@@ -76,7 +76,7 @@ func dwConvSIMD(vl int, p *DWParams, in, wp, bias, out []float32, oy0, oy1, c0, 
 	if bias == nil {
 		bias = wp[dwBlockedWeights(c, k, k, vl):] // zeros kept after the weights
 	}
-	d := dwCall{rows: rows && vl == 16 && p.SH == p.SW && p.SW <= 2, vl: vl, p: p, in: in[c0:], wp: wp[c0*k*k:], bias: bias[c0:], mask: tailMask(c1 - c0), c0: c0, nc: c1 - c0}
+	d := dwCall{rows: rows && vl == 16 && p.SH == p.SW && p.SW <= 2 && dwRowsFitL1(p), vl: vl, p: p, in: in[c0:], wp: wp[c0*k*k:], bias: bias[c0:], mask: tailMask(c1 - c0), c0: c0, nc: c1 - c0}
 	var post bool
 	// The kernels implement SlopeC and Requant (with finite multipliers:
 	// they do not turn NaN into 0).
@@ -205,4 +205,41 @@ func (d *dwCall) run(out []float32, oy, kh0, kh1, ox, npix, inStride, outStride 
 	if !ok {
 		panic(fmt.Sprintf("kernels: no generated %dx%d depthwise kernel for columns [%d,%d) stride %d", k, k, kw0, kw1, p.SW))
 	}
+}
+
+// dwRowsFitL1 reports whether the lines the channel-block-major kernel
+// slides over for one block of 16 channels — its KH input rows, one
+// 64-byte line per pixel — spread over L1's 64 sets (32 KiB 8-way or 48
+// KiB 12-way on every x86 core with AVX-512) with at most 12 lines in a
+// set. With power-of-two channel counts the pixels of a row fall into a
+// few sets, and so do the rows: the window evicts itself and the kernel
+// is slower than the pixel-major one (thread CPU, hot caches: 56x56x128
+// 69 -> 92 us, 14x14x512 27 -> 44, 28x28x256 45 -> 69; 56x56x144 73 ->
+// 57 and 14x14x576 27 -> 18 spread well and gain).
+func dwRowsFitL1(p *DWParams) bool {
+	if p.C%16 != 0 {
+		return true // pixels are not whole lines apart: they spread
+	}
+	const sets, ways = 64, 12
+	pix := p.C / 16        // lines per pixel
+	g := gcdInt(sets, pix) // a row's pixels visit the sets ≡ its first mod g
+	perRow := (p.W + sets/g - 1) / (sets / g)
+	worst := 0
+	for r0 := 0; r0 < p.KH; r0++ { // rows whose first sets share a class with row r0's
+		n := 0
+		for r := 0; r < p.KH; r++ {
+			if ((r-r0)*p.W*pix)%g == 0 {
+				n++
+			}
+		}
+		worst = max(worst, n)
+	}
+	return perRow*worst <= ways
+}
+
+func gcdInt(a, b int) int {
+	for b != 0 {
+		a, b = b, a%b
+	}
+	return a
 }

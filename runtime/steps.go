@@ -306,7 +306,9 @@ func (e *Executor) prepDW(s *plan.Step) (stepFunc, error) {
 	// rows it slides over kept in L1) is faster on whole maps too: kernel
 	// medians on AVX-512, thread CPU, hot caches: 56x56x144 s1 76.9 ->
 	// 60.3 us, 112x112x96 s2 95.6 -> 81.5, 14x14x576 s1 27.8 -> 18.4,
-	// 7x7x960 12.6 -> 10.0, 28x28x192 s1 26.9 -> 27.8 (noise). It needs an
+	// 7x7x960 12.6 -> 10.0, 28x28x192 s1 26.9 -> 27.8 (noise); it keeps
+	// the pixel-major kernel where the lines it slides over would alias in
+	// L1 (V1's power-of-two channels: kernels.dwRowsFitL1). It needs an
 	// output apart from its input.
 	dw := set.DWConv
 	if set.DWConvBand != nil && !overlaps(s.In[0].Off, s.In[0].End(), s.Out.Off, s.Out.End()) {
