@@ -208,14 +208,17 @@ func (d *dwCall) run(out []float32, oy, kh0, kh1, ox, npix, inStride, outStride 
 }
 
 // dwRowsFitL1 reports whether the lines the channel-block-major kernel
-// slides over for one block of 16 channels — its KH input rows, one
-// 64-byte line per pixel — spread over L1's 64 sets (32 KiB 8-way or 48
-// KiB 12-way on every x86 core with AVX-512) with at most 12 lines in a
-// set. With power-of-two channel counts the pixels of a row fall into a
-// few sets, and so do the rows: the window evicts itself and the kernel
-// is slower than the pixel-major one (thread CPU, hot caches: 56x56x128
-// 69 -> 92 us, 14x14x512 27 -> 44, 28x28x256 45 -> 69; 56x56x144 73 ->
-// 57 and 14x14x576 27 -> 18 spread well and gain).
+// reuses for one block of 16 channels, one 64-byte line per pixel, spread
+// over L1's 64 sets (32 KiB 8-way or 48 KiB 12-way on every x86 core with
+// AVX-512) with at most 12 lines in a set. At stride 1 the next output row
+// re-reads KH-1 of its input rows, so the window is KH whole rows; at
+// stride 2 it is KH rows of one group of 16 output pixels. With
+// power-of-two channel counts the pixels of a row fall into a few sets,
+// and so do the rows: the window evicts itself and the kernel is slower
+// than the pixel-major one (thread CPU, hot caches: 56x56x128 s1 69 -> 92
+// us, 14x14x512 s1 27 -> 44, 28x28x256 s1 45 -> 69, s2 19 -> 24;
+// 56x56x144 73 -> 57, 14x14x576 27 -> 18 and V3-Large's band of 112x64 at
+// stride 2 spread well and gain).
 func dwRowsFitL1(p *DWParams) bool {
 	if p.C%16 != 0 {
 		return true // pixels are not whole lines apart: they spread
@@ -223,9 +226,13 @@ func dwRowsFitL1(p *DWParams) bool {
 	const sets, ways = 64, 12
 	pix := p.C / 16        // lines per pixel
 	g := gcdInt(sets, pix) // a row's pixels visit the sets ≡ its first mod g
-	perRow := (p.W + sets/g - 1) / (sets / g)
+	npix := p.W
+	if p.SW > 1 {
+		npix = min(p.W, 16*p.SW+p.KW-1)
+	}
+	perRow := (npix + sets/g - 1) / (sets / g)
 	worst := 0
-	for r0 := 0; r0 < p.KH; r0++ { // rows whose first sets share a class with row r0's
+	for r0 := 0; r0 < p.KH; r0++ { // rows whose sets are in row r0's class
 		n := 0
 		for r := 0; r < p.KH; r++ {
 			if ((r-r0)*p.W*pix)%g == 0 {

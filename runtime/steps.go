@@ -309,9 +309,13 @@ func (e *Executor) prepDW(s *plan.Step) (stepFunc, error) {
 	// 7x7x960 12.6 -> 10.0, 28x28x192 s1 26.9 -> 27.8 (noise); it keeps
 	// the pixel-major kernel where the lines it slides over would alias in
 	// L1 (V1's power-of-two channels: kernels.dwRowsFitL1). It needs an
-	// output apart from its input.
+	// output apart from its input, and an input that stays in L2 while it
+	// walks it once per block of channels: on larger maps (V1's 112x112x64
+	// at stride 2, 3.2 MB) the next blocks' lines that the prefetcher
+	// brought in are gone before their pass (step medians 72-84 -> 75-95
+	// us), also when called on bands of rows.
 	dw := set.DWConv
-	if set.DWConvBand != nil && !overlaps(s.In[0].Off, s.In[0].End(), s.Out.Off, s.Out.End()) {
+	if set.DWConvBand != nil && p.H*p.W*p.C*4 <= dwBandInput && !overlaps(s.In[0].Off, s.In[0].End(), s.Out.Off, s.Out.End()) {
 		dw = set.DWConvBand
 	}
 	return func(tid, t, nt int) {
@@ -320,6 +324,10 @@ func (e *Executor) prepDW(s *plan.Step) (stepFunc, error) {
 		})
 	}, nil
 }
+
+// dwBandInput is the largest depthwise input (bytes per image) an unfused
+// step gives DWConvBand: half of a 1 MiB L2.
+const dwBandInput = 512 << 10
 
 // dwByChannels reports whether a depthwise step on nt threads is split
 // by channel ranges (each thread all rows of its channels) rather than by
