@@ -169,7 +169,7 @@ func RequantChannelsAVX2FMA(in *float32, hw int, c int, s *float32, out *float32
 //go:noescape
 func QuantizeAVX2FMA(x *float32, out *float32, n int, p *float32, mask *int32)
 
-// QAddAVX2FMA sets out[i] = clamp(roundEven((a[i]·as + b[i]·bs)·m), Lo, Hi) for n elements, p = {as, bs, m, Lo, Hi} (out may alias a or b).
+// QAddAVX2FMA sets out[i] = clamp(roundEven((a[i]·as + b[i]·bs)/cs), Lo, Hi) for n elements, p = {as, bs, cs, Lo, Hi} (out may alias a or b).
 //
 //go:noescape
 func QAddAVX2FMA(a *float32, b *float32, out *float32, n int, p *float32, mask *int32)
@@ -369,12 +369,12 @@ func RequantChannelsAVX512(in *float32, hw int, c int, s *float32, out *float32,
 //go:noescape
 func QuantizeAVX512(x *float32, out *float32, n int, p *float32, mask *int32)
 
-// QAddAVX512 sets out[i] = clamp(roundEven((a[i]·as + b[i]·bs)·m), Lo, Hi) for n elements, p = {as, bs, m, Lo, Hi} (out may alias a or b).
+// QAddAVX512 sets out[i] = clamp(roundEven((a[i]·as + b[i]·bs)/cs), Lo, Hi) for n elements, p = {as, bs, cs, Lo, Hi} (out may alias a or b).
 //
 //go:noescape
 func QAddAVX512(a *float32, b *float32, out *float32, n int, p *float32, mask *int32)
 
-// QAddU8AVX512 sets out[i] = clamp(roundEven(((a[i]−zpa)·as + (b[i]−zpb)·bs)·m), Lo, Hi) + zpy for n bytes (a multiple of 16), p = {as, bs, m, Lo, Hi, zpa, zpb, zpy}.
+// QAddU8AVX512 sets out[i] = clamp(roundEven(((a[i]−zpa)·as + (b[i]−zpb)·bs)/cs), Lo, Hi) + zpy for n bytes (a multiple of 16), p = {as, bs, cs, Lo, Hi, zpa, zpb, zpy}.
 //
 //go:noescape
 func QAddU8AVX512(a *uint8, b *uint8, out *uint8, n int, p *float32)

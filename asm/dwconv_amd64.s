@@ -36585,7 +36585,7 @@ chan_1975:
 	VMULPS   Y0, Y6, Y6
 	VMULPS   Y1, Y7, Y7
 	VADDPS   Y7, Y6, Y6
-	VMULPS   Y2, Y6, Y6
+	VDIVPS   Y2, Y6, Y6
 	VMAXPS   Y3, Y6, Y6
 	VMINPS   Y4, Y6, Y6
 	VROUNDPS $0x00, Y6, Y6
@@ -36601,7 +36601,7 @@ chan_tail_1976:
 	VMULPS     Y0, Y6, Y6
 	VMULPS     Y1, Y7, Y7
 	VADDPS     Y7, Y6, Y6
-	VMULPS     Y2, Y6, Y6
+	VDIVPS     Y2, Y6, Y6
 	VMAXPS     Y3, Y6, Y6
 	VMINPS     Y4, Y6, Y6
 	VROUNDPS   $0x00, Y6, Y6
@@ -79528,7 +79528,7 @@ chan_4127:
 	VMULPS      Z0, Z5, Z5
 	VMULPS      Z1, Z6, Z6
 	VADDPS      Z6, Z5, Z5
-	VMULPS      Z2, Z5, Z5
+	VDIVPS      Z2, Z5, Z5
 	VMAXPS      Z3, Z5, Z5
 	VMINPS      Z4, Z5, Z5
 	VRNDSCALEPS $0x00, Z5, Z5
@@ -79544,7 +79544,7 @@ chan_tail_4128:
 	VMULPS      Z0, Z5, Z5
 	VMULPS      Z1, Z6, Z6
 	VADDPS      Z6, Z5, Z5
-	VMULPS      Z2, Z5, Z5
+	VDIVPS      Z2, Z5, Z5
 	VMAXPS      Z3, Z5, Z5
 	VMINPS      Z4, Z5, Z5
 	VRNDSCALEPS $0x00, Z5, Z5
@@ -79584,7 +79584,7 @@ loop:
 	VMULPS      Z0, Z8, Z8
 	VMULPS      Z1, Z9, Z9
 	VADDPS      Z9, Z8, Z8
-	VMULPS      Z2, Z8, Z8
+	VDIVPS      Z2, Z8, Z8
 	VMAXPS      Z3, Z8, Z8
 	VMINPS      Z4, Z8, Z8
 	VRNDSCALEPS $0x00, Z8, Z8

@@ -59,9 +59,11 @@ const (
 	// y = sat(roundEven(float32(acc)·m[c]) + zp) − zp.
 	OpRequantize Op = 114
 	// OpQAdd is mnc's own too: QLinearAdd on centred operands, the four
-	// steps Mul, Mul, Add, Requantize as one (inputs a, b, as, bs, m, zp; QType):
-	// y = sat(roundEven(float32(float32(a·as) + float32(b·bs))·m) + zp) − zp,
-	// m = float32(1/cs). a, b and y have one shape (no broadcasting).
+	// steps Mul, Mul, Add, QuantizeLinear as one (inputs a, b, as, bs, cs, zp;
+	// QType): y = sat(roundEven(float32(float32(a·as) + float32(b·bs))/cs) + zp)
+	// − zp, a division as QuantizeLinear's (a multiply by 1/cs rounds a
+	// near-tie the other way: one step, which a network amplifies). a, b and
+	// y have one shape (no broadcasting).
 	OpQAdd Op = 115
 )
 
@@ -150,8 +152,8 @@ func requantAct(x, m, lo, hi float32) float32 {
 }
 
 // QAdd is OpQAdd on one pair of centred values.
-func QAdd(a, as, b, bs, m float32, zp int32, t QType) float32 {
-	return Requantize(float64(float32(a*as)+float32(b*bs)), m, zp, t) - float32(zp)
+func QAdd(a, as, b, bs, cs float32, zp int32, t QType) float32 {
+	return Quantize(float32(a*as)+float32(b*bs), cs, zp, t) - float32(zp)
 }
 
 // Quantize is QuantizeLinear on one value: sat(roundEven(x/s) + zp),

@@ -187,14 +187,14 @@ type Set struct {
 	Quantize func(x, out []float32, sc, zp, lo, hi float32)
 	// QAdd: out[i] = ir.QAdd on centred operands with the type's range minus
 	// the zero point [lo, hi] (of at most 16 bits): clamp(roundEven(
-	// float32(float32(a·as) + float32(b·bs))·m), lo, hi); out may alias a or b.
-	QAdd func(a, b, out []float32, as, bs, m, lo, hi float32)
+	// float32(float32(a·as) + float32(b·bs))/cs), lo, hi); out may alias a or b.
+	QAdd func(a, b, out []float32, as, bs, cs, lo, hi float32)
 	// QAddU8 is QAdd on bytes: a byte x stands for the centred value
 	// x − zp (za, zb for the operands, zy for out) and [lo, hi] is the
 	// output's centred range:
-	// out[i] = clamp(roundEven(float32(float32((a[i]−za)·as) + float32((b[i]−zb)·bs))·m), lo, hi) + zy;
+	// out[i] = clamp(roundEven(float32(float32((a[i]−za)·as) + float32((b[i]−zb)·bs))/cs), lo, hi) + zy;
 	// out may alias a or b.
-	QAddU8 func(a, b, out []uint8, as, bs, m, lo, hi float32, za, zb, zy int32)
+	QAddU8 func(a, b, out []uint8, as, bs, cs, lo, hi float32, za, zb, zy int32)
 	// LUTBytes: out[i] = table[in[i]] (out may be in; len(out) = len(in)).
 	LUTBytes func(in, out []uint8, table *[256]byte)
 	// NCHWToNHWC / NHWCToNCHW convert one image of c channels and hw pixels.

@@ -24,7 +24,7 @@ func qaddGeneric(a, b, out []float32, as, bs, m, lo, hi float32) {
 	const magic = 0x1.8p23
 	checkElementwise("QAdd", len(a), len(out), len(b))
 	for i := range out {
-		r := float32(float32(float32(a[i]*as)+float32(b[i]*bs)) * m)
+		r := float32(float32(float32(a[i]*as)+float32(b[i]*bs)) / m)
 		if r != r {
 			r = 0
 		}
@@ -53,7 +53,7 @@ func qaddU8Generic(a, b, out []uint8, as, bs, m, lo, hi float32, za, zb, zy int3
 	}
 	off := float32(zy)
 	for i := range out {
-		v := (ta[a[i]] + tb[b[i]]) * m
+		v := (ta[a[i]] + tb[b[i]]) / m
 		if v != v {
 			v = 0
 		}

@@ -75,7 +75,7 @@ func fillQuantAMD64(s *Set, vl int) {
 			const big = 0x1p100
 			n := len(out) &^ 15
 			if len(a) != len(out) || len(b) != len(out) || n == 0 ||
-				!(math.Abs(float64(as)) <= big && math.Abs(float64(bs)) <= big) || math.IsInf(float64(m), 0) || m != m {
+				!(math.Abs(float64(as)) <= big && math.Abs(float64(bs)) <= big) || math.IsInf(float64(m), 0) || m != m || m == 0 {
 				qaddU8Generic(a, b, out, as, bs, m, lo, hi, za, zb, zy)
 				return
 			}
@@ -87,7 +87,7 @@ func fillQuantAMD64(s *Set, vl int) {
 	s.QAdd = func(a, b, out []float32, as, bs, m, lo, hi float32) {
 		checkElementwise("QAdd", len(a), len(out), len(b))
 		const big = 0x1p100
-		if len(out) == 0 || !(math.Abs(float64(as)) <= big && math.Abs(float64(bs)) <= big) || math.IsInf(float64(m), 0) || m != m {
+		if len(out) == 0 || !(math.Abs(float64(as)) <= big && math.Abs(float64(bs)) <= big) || math.IsInf(float64(m), 0) || m != m || m == 0 {
 			qaddGeneric(a, b, out, as, bs, m, lo, hi)
 			return
 		}

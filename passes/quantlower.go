@@ -195,7 +195,7 @@ func lowerQLinear(s *State) error {
 			cs := val(n.Input(6))
 			a, b := n.Input(0), n.Input(3)
 			as, bs, m, zp := scalar(out.Name+".as", val(n.Input(1))), scalar(out.Name+".bs", val(n.Input(4))),
-				scalar(out.Name+".m", 1/cs), scalar(out.Name+".zp", val(n.Input(7)))
+				scalar(out.Name+".cs", cs), scalar(out.Name+".zp", val(n.Input(7)))
 			if a.Shape.Equal(b.Shape) {
 				// One step: the Mul, Mul, Add, Requantize below, fused.
 				repl[out] = mk(ir.OpQAdd, out.Name+".qadd", ir.Attrs{QType: n.Attrs.QType}, a, b, as, bs, m, zp)

@@ -40,7 +40,7 @@ import (
 const Magic = "MNCPLAN\x00"
 
 // FormatVersion is the version Encode writes and the only one Decode reads.
-const FormatVersion = 12
+const FormatVersion = 13
 
 const headerSize = 8 + 4 + 4 + 8 + 4
 

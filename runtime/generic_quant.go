@@ -121,7 +121,7 @@ func fastQAdd(s *plan.Step, in []view, out view, set *kernels.Set) func() {
 		const magic = 0x1.8p23
 		l, h := float32(lo-z), float32(hi-z)
 		for i := range y {
-			r := float32(float32(float32(a[i]*as)+float32(b[i]*bs)) * m)
+			r := float32(float32(float32(a[i]*as)+float32(b[i]*bs)) / m)
 			if r != r {
 				r = 0
 			}

@@ -285,14 +285,14 @@ func genQuantize(t *target) {
 	RET()
 }
 
-// genQAdd is mnc.QAdd on centred operands (ir.QAdd): p holds as, bs, m,
-// Lo, Hi. Separate multiplies and adds (no FMA), as the Go definition;
+// genQAdd is mnc.QAdd on centred operands (ir.QAdd): p holds as, bs, cs,
+// Lo, Hi. Separate multiplies, add and divide (no FMA), as the Go definition;
 // the caller guarantees no NaN (finite scales that cannot overflow).
 func genQAdd(t *target) {
 	name := miscName("QAdd", t)
 	TEXT(name, NOSPLIT, qaddSig)
 	Pragma("noescape")
-	Doc(name + " sets out[i] = clamp(roundEven((a[i]·as + b[i]·bs)·m), Lo, Hi) for n elements, p = {as, bs, m, Lo, Hi} (out may alias a or b).")
+	Doc(name + " sets out[i] = clamp(roundEven((a[i]·as + b[i]·bs)/cs), Lo, Hi) for n elements, p = {as, bs, cs, Lo, Hi} (out may alias a or b).")
 	a := loadGP("a")
 	b := loadGP("b")
 	out := loadGP("out")
@@ -309,7 +309,7 @@ func genQAdd(t *target) {
 		VMULPS(as, x, x)
 		VMULPS(bs, y, y)
 		VADDPS(y, x, x)
-		VMULPS(m, x, x)
+		VDIVPS(m, x, x)
 		VMAXPS(lo, x, x)
 		VMINPS(hi, x, x)
 		roundEven(t, x)
@@ -337,9 +337,9 @@ func miscTable() string {
 const qaddU8Sig = "func(a, b, out *uint8, n int, p *float32)"
 
 // genQAddU8 is mnc.QAdd on bytes (AVX-512 only): a byte x stands for the
-// centred value x − zp. p holds as, bs, m, Lo, Hi, zpa, zpb, zpy (as
+// centred value x − zp. p holds as, bs, cs, Lo, Hi, zpa, zpb, zpy (as
 // float32). Per 16 bytes: VPMOVZXBD, VCVTDQ2PS, − zp (exact), then the
-// float path's arithmetic (separate multiplies and adds, clamp, round to
+// float path's arithmetic (separate multiplies, add and divide, clamp, round to
 // nearest even), + zpy, VCVTTPS2DQ (exact), VPMOVDB. The caller
 // guarantees no NaN (finite scales that cannot overflow).
 func genQAddU8(t *target) {
@@ -349,7 +349,7 @@ func genQAddU8(t *target) {
 	name := miscName("QAddU8", t)
 	TEXT(name, NOSPLIT, qaddU8Sig)
 	Pragma("noescape")
-	Doc(name + " sets out[i] = clamp(roundEven(((a[i]−zpa)·as + (b[i]−zpb)·bs)·m), Lo, Hi) + zpy for n bytes (a multiple of 16), p = {as, bs, m, Lo, Hi, zpa, zpb, zpy}.")
+	Doc(name + " sets out[i] = clamp(roundEven(((a[i]−zpa)·as + (b[i]−zpb)·bs)/cs), Lo, Hi) + zpy for n bytes (a multiple of 16), p = {as, bs, cs, Lo, Hi, zpa, zpb, zpy}.")
 	a := loadGP("a")
 	b := loadGP("b")
 	out := loadGP("out")
@@ -376,7 +376,7 @@ func genQAddU8(t *target) {
 	VMULPS(as, x, x)
 	VMULPS(bs, y, y)
 	VADDPS(y, x, x)
-	VMULPS(m, x, x)
+	VDIVPS(m, x, x)
 	VMAXPS(lo, x, x)
 	VMINPS(hi, x, x)
 	roundEven(t, x)
