@@ -303,17 +303,14 @@ func (e *Executor) prepDW(s *plan.Step) (stepFunc, error) {
 		}, nil
 	}
 	// DWConvBand (one block of channels for all rows before the next, the
-	// rows it slides over kept in L1) is faster on whole maps too: kernel
-	// medians on AVX-512, thread CPU, hot caches: 56x56x144 s1 76.9 ->
-	// 60.3 us, 112x112x96 s2 95.6 -> 81.5, 14x14x576 s1 27.8 -> 18.4,
-	// 7x7x960 12.6 -> 10.0, 28x28x192 s1 26.9 -> 27.8 (noise); it keeps
-	// the pixel-major kernel where the lines it slides over would alias in
-	// L1 (V1's power-of-two channels: kernels.dwRowsFitL1). It needs an
-	// output apart from its input, and an input that stays in L2 while it
-	// walks it once per block of channels: on larger maps (V1's 112x112x64
-	// at stride 2, 3.2 MB) the next blocks' lines that the prefetcher
-	// brought in are gone before their pass (step medians 72-84 -> 75-95
-	// us), also when called on bands of rows.
+	// rows it slides over kept in L1) is faster on maps that stay in L2
+	// (kernel medians, AVX-512, thread CPU: 14x14x576 s1 27.8 -> 18.4 us,
+	// 7x7x960 12.6 -> 10.0; it keeps the pixel-major kernel where its
+	// window would alias in L1: kernels.dwRowsFitL1). Larger maps keep
+	// DWConv: walked once per block of channels, their lines that the
+	// prefetcher brought in are gone before their block's pass (V1's
+	// 112x112x64 at stride 2, 3.2 MB: step medians 72-84 -> 75-95 us, also
+	// in bands of rows). It needs an output apart from its input.
 	dw := set.DWConv
 	if set.DWConvBand != nil && p.H*p.W*p.C*4 <= dwBandInput && !overlaps(s.In[0].Off, s.In[0].End(), s.Out.Off, s.Out.End()) {
 		dw = set.DWConvBand
