@@ -27,16 +27,7 @@ func fuseBlocks(s *State) error {
 	if !slices.ContainsFunc(s.Plan.Steps, func(st plan.Step) bool { return st.Kind == plan.KindDWConv }) {
 		return nil // no block to fuse: skip copying every step
 	}
-	readers := map[*ir.Value]int{}
-	for _, ps := range s.steps {
-		for _, v := range ps.in {
-			readers[s.root(v)]++
-		}
-	}
-	isOut := map[*ir.Value]bool{}
-	for _, v := range s.outVals {
-		isOut[s.root(v)] = true
-	}
+	readers, isOut := s.valueUses()
 	// private: v is read only by the next step, through its first input.
 	private := func(v *ir.Value, next *pendingStep) bool {
 		r := s.root(v)
@@ -87,9 +78,7 @@ func (s *State) matchBlock(i int, private func(*ir.Value, *pendingStep) bool, pr
 	if !private(dps.out, pps) || d.InPlace || pj.InPlace && pj.InPlaceIn == 0 {
 		return 0
 	}
-	a := d.Attrs
-	kh, kw := d.WShape[2], d.WShape[3]
-	if a.Pads[0] >= kh || a.Pads[2] >= kh || a.Pads[1] >= kw || a.Pads[3] >= kw || a.Dilations[0] != 1 || a.Dilations[1] != 1 {
+	if !bandableDW(d) {
 		return 0
 	}
 	x := dps.in[0]
@@ -150,7 +139,15 @@ func (s *State) makeBlock(i, n int) (plan.Step, pendingStep) {
 	for j := first; j <= i; j++ {
 		s.fusedBytes += int64(s.steps[j].out.Shape.Size()) * 4
 	}
-	pj, pps := p.Steps[i+1], s.steps[i+1]
+	return s.blockStep(first, i+1, sub, fused, func(st *plan.Step, budget int) (int, int) { return BlockBand(s.Set, sub, budget) })
+}
+
+// blockStep makes the KindBlock step of steps [first, last] (sub: their
+// kernels' steps, fused: what they had fused): it reads the first step's
+// input and the last one's residual and writes the last one's output; band
+// chooses its band rows and per-thread scratch within the budget.
+func (s *State) blockStep(first, last int, sub []plan.Step, fused []string, band func(st *plan.Step, budget int) (rows, scratch int)) (plan.Step, pendingStep) {
+	pj, pps := s.Plan.Steps[last], s.steps[last]
 	ps := pendingStep{in: []*ir.Value{s.steps[first].in[0]}, out: pps.out}
 	if len(pps.in) > 1 {
 		ps.in = append(ps.in, pps.in[1])
@@ -166,9 +163,39 @@ func (s *State) makeBlock(i, n int) (plan.Step, pendingStep) {
 	if budget <= 0 {
 		budget = DefaultBlockScratch
 	}
-	st.Band, st.Scratch = BlockBand(s.Set, sub, budget)
+	st.Band, st.Scratch = band(&st, budget)
 	s.report.Blocks = append(s.report.Blocks, BlockInfo{Name: st.Name, Steps: len(sub), Band: st.Band, ScratchBytes: int64(st.Scratch) * 4})
 	return st, ps
+}
+
+// valueUses counts each value's readers among the pending steps and marks
+// the graph outputs (both by root: views count as their value).
+func (s *State) valueUses() (readers map[*ir.Value]int, isOut map[*ir.Value]bool) {
+	readers, isOut = map[*ir.Value]int{}, map[*ir.Value]bool{}
+	for _, ps := range s.steps {
+		for _, v := range ps.in {
+			readers[s.root(v)]++
+		}
+	}
+	for _, v := range s.outVals {
+		isOut[s.root(v)] = true
+	}
+	return readers, isOut
+}
+
+// bandableDW reports whether a depthwise step can run on a band of rows as
+// a small image: each padding less than the kernel, no dilation.
+func bandableDW(d *plan.Step) bool {
+	a := d.Attrs
+	kh, kw := d.WShape[2], d.WShape[3]
+	return a.Pads[0] < kh && a.Pads[2] < kh && a.Pads[1] < kw && a.Pads[3] < kw && a.Dilations[0] == 1 && a.Dilations[1] == 1
+}
+
+// evenBands turns a band height into the smallest one giving the same
+// number of bands over oh rows: 7+7 rows rather than 11+3.
+func evenBands(oh, band int) int {
+	nb := (oh + band - 1) / band
+	return (oh + nb - 1) / nb
 }
 
 func dedup(v []string) []string {
@@ -217,8 +244,6 @@ func BlockBand(set *kernels.Set, sub []plan.Step, budget int) (band, scratch int
 	for band < oh && size(band+1)*4 <= budget {
 		band++
 	}
-	// Bands of equal height: 7+7 rows rather than 11+3.
-	nb := (oh + band - 1) / band
-	band = (oh + nb - 1) / nb
+	band = evenBands(oh, band)
 	return band, size(band)
 }

@@ -31,16 +31,7 @@ func fuseSEBlocks(s *State) error {
 	if !slices.ContainsFunc(s.Plan.Steps, func(st plan.Step) bool { return st.Kind == plan.KindScaleChannels }) {
 		return nil
 	}
-	readers := map[*ir.Value]int{}
-	for _, ps := range s.steps {
-		for _, v := range ps.in {
-			readers[s.root(v)]++
-		}
-	}
-	isOut := map[*ir.Value]bool{}
-	for _, v := range s.outVals {
-		isOut[s.root(v)] = true
-	}
+	readers, isOut := s.valueUses()
 	p := s.Plan
 	steps := make([]plan.Step, 0, len(p.Steps))
 	pend := make([]pendingStep, 0, len(p.Steps))
@@ -92,9 +83,7 @@ func (s *State) matchSEBlock(i int, readers map[*ir.Value]int, isOut map[*ir.Val
 	case st[0].InPlace || st[5].InPlace && st[5].InPlaceIn == 0 || len(st[5].In[0].Shape) != 4 || !st[5].In[0].NHWC:
 		return 0
 	}
-	a := st[0].Attrs
-	kh, kw := st[0].WShape[2], st[0].WShape[3]
-	if a.Pads[0] >= kh || a.Pads[2] >= kh || a.Pads[1] >= kw || a.Pads[3] >= kw || a.Dilations[0] != 1 || a.Dilations[1] != 1 {
+	if !bandableDW(&st[0]) {
 		return 0
 	}
 	y := st[0].Out.Shape
@@ -152,25 +141,7 @@ func (s *State) makeSEBlock(i, n int) (plan.Step, pendingStep) {
 		t.In[0].Off, t.Out.Off = 0, 0
 		sub = append(sub, t)
 	}
-	pj, pps := p.Steps[i+5], s.steps[i+5]
-	ps := pendingStep{in: []*ir.Value{s.steps[first].in[0]}, out: pps.out}
-	if len(pps.in) > 1 {
-		ps.in = append(ps.in, pps.in[1])
-	}
-	st := plan.Step{
-		Kind: plan.KindBlock, Name: pj.Name, Op: ir.OpConv, Algo: "block",
-		Fused: append(dedup(fused), "block"), Out: pj.Out, Sub: sub,
-	}
-	for _, v := range ps.in {
-		st.In = append(st.In, plan.Operand{Shape: v.Shape.Clone(), NHWC: v.NHWC})
-	}
-	budget := s.Opts.BlockScratch
-	if budget <= 0 {
-		budget = DefaultBlockScratch
-	}
-	st.Band, st.Scratch = SEBlockBand(s.Set, &st, budget)
-	s.report.Blocks = append(s.report.Blocks, BlockInfo{Name: st.Name, Steps: len(sub), Band: st.Band, ScratchBytes: int64(st.Scratch) * 4})
-	return st, ps
+	return s.blockStep(first, i+5, sub, fused, func(st *plan.Step, budget int) (int, int) { return SEBlockBand(s.Set, st, budget) })
 }
 
 // SEBlockBand chooses an SE block's band height (output rows) and returns
@@ -192,7 +163,6 @@ func SEBlockBand(set *kernels.Set, st *plan.Step, budget int) (band, scratch int
 	for band < oh && (band*sh+kh)*x[3]*x[1]*4 <= budget/4 { // band+1 rows' expanded input
 		band++
 	}
-	nb := (oh + band - 1) / band
-	band = (oh + nb - 1) / nb
+	band = evenBands(oh, band)
 	return band, size(band)
 }

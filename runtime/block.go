@@ -222,7 +222,7 @@ func blockParts(s *plan.Step, nt int) int {
 
 // rows computes output rows [r0, r1) of image img, band by band.
 func (b *blockPlan) rows(tid int, scratch []float32, img, r0, r1 int) {
-	set, dp := b.set, &b.dw
+	set := b.set
 	inSz, outSz := b.h*b.w*b.cin, b.oh*b.ow*b.cout
 	in := b.in[img*inSz : (img+1)*inSz]
 	out := b.out[img*outSz : (img+1)*outSz]
@@ -231,40 +231,56 @@ func (b *blockPlan) rows(tid int, scratch []float32, img, r0, r1 int) {
 		res = b.r[img*outSz : (img+1)*outSz]
 	}
 	ebuf, dbuf, cbuf := scratch[:b.eSize], scratch[b.eSize:b.eSize+b.dSize], scratch[b.eSize+b.dSize:]
-	rowE := dp.W * b.cexp // floats per expanded row
-	have0, have1 := 0, 0  // expanded rows [have0, have1) at the top of ebuf
+	var win expandWindow
 	for oy0 := r0; oy0 < r1; oy0 += b.band {
 		oy1 := min(oy0+b.band, r1)
-		top := oy0*dp.SH - dp.PadT
-		ib0 := max(0, top)
-		ib1 := min(dp.H, (oy1-1)*dp.SH-dp.PadT+dp.KH)
-		var src []float32
-		if b.expand {
-			from := ib0
-			if have0 <= ib0 && ib0 < have1 {
-				// The halo rows this band shares with the last one.
-				copy(ebuf, ebuf[(ib0-have0)*rowE:(have1-have0)*rowE])
-				from = have1
-			}
-			if from < ib1 {
-				b.expandRows(tid, in, ebuf[(from-ib0)*rowE:], cbuf, from, ib1)
-			}
-			have0, have1 = ib0, ib1
-			src = ebuf[:(ib1-ib0)*rowE]
-		} else {
-			src = in[ib0*rowE : ib1*rowE]
-		}
-		// The band as a small image: its rows start at ib0.
-		p := &b.bandDW[tid]
-		*p = *dp
-		p.H, p.PadT, p.OH = ib1-ib0, ib0-top, oy1-oy0
-		set.DWConvBand(p, src, b.wd, b.bd, dbuf, 0, p.OH)
+		b.dwRows(tid, in, ebuf, cbuf, dbuf, &win, oy0, oy1)
 		var rr []float32
 		if res != nil {
 			rr = res[oy0*b.ow*b.cout:]
 		}
 		set.Gemm((oy1-oy0)*b.ow, b.cout, b.cexp, dbuf, b.cexp, b.wp, b.bp, rr, b.cout, out[oy0*b.ow*b.cout:], b.cout, 0, b.cout, &b.epP)
 	}
+}
+
+// expandWindow is the part of the expanded tensor a block's scratch E
+// holds: rows [e0, have) from its top.
+type expandWindow struct{ e0, have int }
+
+// dwRows computes depthwise output rows [oy0, oy1) of one image into dst.
+// Their input rows come from in or, with an expand, are expanded into
+// ebuf, a window sliding down the expanded rows: the rows a band shares
+// with the last one are kept, and moved to the top only when the band's
+// rows would run past ebuf's end (every band when ebuf holds one band's
+// rows, every other band or less when it holds two). The band is run as
+// a small image whose rows start at its first input row.
+func (b *blockPlan) dwRows(tid int, in, ebuf, cbuf, dst []float32, w *expandWindow, oy0, oy1 int) {
+	dp := &b.dw
+	top := oy0*dp.SH - dp.PadT
+	ib0 := max(0, top)
+	ib1 := min(dp.H, (oy1-1)*dp.SH-dp.PadT+dp.KH)
+	rowE := dp.W * b.cexp // floats per expanded (or input) row
+	var src []float32
+	if b.expand {
+		if ib0 >= w.have { // nothing to keep (a chunk's first band)
+			w.e0, w.have = ib0, ib0
+		}
+		if ib1-w.e0 > len(ebuf)/rowE {
+			copy(ebuf, ebuf[(ib0-w.e0)*rowE:(w.have-w.e0)*rowE])
+			w.e0 = ib0
+		}
+		if w.have < ib1 {
+			b.expandRows(tid, in, ebuf[(w.have-w.e0)*rowE:], cbuf, w.have, ib1)
+			w.have = ib1
+		}
+		src = ebuf[(ib0-w.e0)*rowE : (ib1-w.e0)*rowE]
+	} else {
+		src = in[ib0*rowE : ib1*rowE]
+	}
+	p := &b.bandDW[tid]
+	*p = *dp
+	p.H, p.PadT, p.OH = ib1-ib0, ib0-top, oy1-oy0
+	b.set.DWConvBand(p, src, b.wd, b.bd, dst, 0, p.OH)
 }
 
 // expandRows computes rows [from, to) of the expanded tensor into dst.

@@ -204,7 +204,7 @@ func scaleRows(dst, src, s []float32, runs []int32) {
 
 // image computes image img of the block.
 func (b *seBlock) image(tid int, scratch []float32, img int) {
-	set, dp, l := b.set, &b.dw, &b.lay
+	set, l := b.set, &b.lay
 	c := b.cexp
 	inSz, outSz := b.h*b.w*b.cin, b.oh*b.ow*b.cout
 	in := b.in[img*inSz : (img+1)*inSz]
@@ -217,40 +217,12 @@ func (b *seBlock) image(tid int, scratch []float32, img int) {
 	dbuf := scratch[l.D : l.D+b.oh*b.ow*c]
 	pool := scratch[l.Pool : l.Pool+c]
 	hid, sv := scratch[l.Hidden:l.Hidden+b.n1], scratch[l.Scale:l.Scale+c]
-	rowE := dp.W * c // floats per expanded row
 	rowD := b.ow * c // floats per depthwise output row
-	// ebuf is a window sliding down the expanded rows: it holds rows
-	// [e0, have) from its top; a band whose rows run past its end first
-	// moves the rows it shares with the last band to the top (every
-	// other band or less: ebuf holds about two bands' rows).
-	e0, have, capRows := 0, 0, len(ebuf)/rowE
+	// ebuf holds about two bands' expanded rows (plan.SEBlockLayout).
+	var win expandWindow
 	for oy0 := 0; oy0 < b.oh; oy0 += b.band {
 		oy1 := min(oy0+b.band, b.oh)
-		top := oy0*dp.SH - dp.PadT
-		ib0 := max(0, top)
-		ib1 := min(dp.H, (oy1-1)*dp.SH-dp.PadT+dp.KH)
-		var src []float32
-		if b.expand {
-			if ib0 >= have { // nothing to keep (the first band)
-				e0, have = ib0, ib0
-			}
-			if ib1-e0 > capRows {
-				copy(ebuf, ebuf[(ib0-e0)*rowE:(have-e0)*rowE])
-				e0 = ib0
-			}
-			if have < ib1 {
-				b.expandRows(tid, in, ebuf[(have-e0)*rowE:], nil, have, ib1)
-				have = ib1
-			}
-			src = ebuf[(ib0-e0)*rowE : (ib1-e0)*rowE]
-		} else {
-			src = in[ib0*rowE : ib1*rowE]
-		}
-		p := &b.bandDW[tid]
-		*p = *dp
-		p.H, p.PadT, p.OH = ib1-ib0, ib0-top, oy1-oy0
-		band := dbuf[oy0*rowD : oy1*rowD]
-		set.DWConvBand(p, src, b.wd, b.bd, band, 0, p.OH)
+		b.dwRows(tid, in, ebuf, nil, dbuf[oy0*rowD:oy1*rowD], &win, oy0, oy1)
 	}
 	// The pool reads D from L2 once, in the unfused pool's order (pooled
 	// band by band while in L1, the means rounded differently: the test
