@@ -73,29 +73,7 @@ func (g *gemmKernel) pairLoop(h int, p string, aMem func(i, disp int) Mem, group
 			}
 		}
 	}
-	advance := func(kSteps int) {
-		for _, r := range groups {
-			ADDQ(U32(4*kSteps), r)
-		}
-		ADDQ(U32(4*8*kSteps), pb) // 16 floats per pair = 8 per k step
-	}
-	SHRQ(Imm(2), n4)
-	JZ(LabelRef(label(p, "pair")))
-	Label(label(p, "k4"))
-	step(0, 0, false)
-	step(8, 64, false)
-	advance(4)
-	DECQ(n4)
-	JNZ(LabelRef(label(p, "k4")))
-	Label(label(p, "pair"))
-	TESTQ(U32(2), n1)
-	JZ(LabelRef(label(p, "odd")))
-	step(0, 0, false)
-	advance(2)
-	Label(label(p, "odd"))
-	TESTQ(U32(1), n1)
-	JZ(LabelRef(label(p, "fold")))
-	step(0, 0, true)
+	kPairLoop(p, n4, n1, groups, pb, 4*8, step) // 16 floats per pair = 8 per k step
 
 	Label(label(p, "fold"))
 	if g.isa.evex {
@@ -128,4 +106,35 @@ func (g *gemmKernel) pairLoop(h int, p string, aMem func(i, disp int) Mem, group
 	for i := 0; i < h; i++ {
 		VADDPS(g.as(f[0], 0), g.accReg(i, 0), g.accReg(i, 0))
 	}
+}
+
+// kPairLoop emits a k-pair tile's k loop: two pairs (four k) per
+// iteration, then one pair, then a last odd k (n4 and n1 both hold k).
+// step(aDisp, bDisp, odd) multiplies the pair at those byte displacements
+// from the A row pointers and pb (odd: the last k alone); the pointers
+// then move 4 bytes (A) and bBytesPerK (B) per k.
+func kPairLoop(p string, n4, n1 Register, groups []Register, pb Register, bBytesPerK int, step func(aDisp, bDisp int, odd bool)) {
+	advance := func(kSteps int) {
+		for _, r := range groups {
+			ADDQ(U32(4*kSteps), r)
+		}
+		ADDQ(U32(bBytesPerK*kSteps), pb)
+	}
+	SHRQ(Imm(2), n4)
+	JZ(LabelRef(label(p, "pair")))
+	Label(label(p, "k4"))
+	step(0, 0, false)
+	step(8, 2*bBytesPerK, false)
+	advance(4)
+	DECQ(n4)
+	JNZ(LabelRef(label(p, "k4")))
+	Label(label(p, "pair"))
+	TESTQ(U32(2), n1)
+	JZ(LabelRef(label(p, "odd")))
+	step(0, 0, false)
+	advance(2)
+	Label(label(p, "odd"))
+	TESTQ(U32(1), n1)
+	JZ(LabelRef(label(p, "fold")))
+	step(0, 0, true)
 }

@@ -69,31 +69,7 @@ func (g *gemmKernel) rpLoop(h int, p string, aMem func(i, disp int) Mem, groups 
 			VFMADD231PS(g.b[2], t1, g.accReg(i, 2))
 		}
 	}
-	const unroll = 4
-	SHRQ(Imm(2), n4)
-	JZ(LabelRef(label(p, "k1")))
-	Label(label(p, "k4"))
-	for u := 0; u < unroll; u++ {
-		step(u)
-	}
-	for _, r := range groups {
-		ADDQ(Imm(4*unroll), r)
-	}
-	ADDQ(U32(4*unroll*g.stride), pb)
-	DECQ(n4)
-	JNZ(LabelRef(label(p, "k4")))
-
-	Label(label(p, "k1"))
-	ANDQ(Imm(unroll-1), n1)
-	JZ(LabelRef(label(p, "epilogue")))
-	Label(label(p, "k1loop"))
-	step(0)
-	for _, r := range groups {
-		ADDQ(Imm(4), r)
-	}
-	ADDQ(U32(4*g.stride), pb)
-	DECQ(n1)
-	JNZ(LabelRef(label(p, "k1loop")))
+	kLoop4(p, n4, n1, groups, pb, 4*g.stride, step)
 	Label(label(p, "epilogue"))
 }
 

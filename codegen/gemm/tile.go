@@ -92,37 +92,12 @@ func (g *gemmKernel) tile(h int) {
 		IMUL3Q(U32(4*g.stride), n4, next)
 	}
 
-	const unroll = 4
-	SHRQ(Imm(2), n4)
-	JZ(LabelRef(label(p, "k1")))
-	Label(label(p, "k4"))
-	for u := 0; u < unroll; u++ {
+	kLoop4(p, n4, n1, groups, pb, 4*g.stride, func(u int) {
 		g.step(h, u, aMem, pb)
 		if next != nil {
 			g.prefetchNext(pb, next, u)
 		}
-	}
-	for _, r := range groups {
-		ADDQ(Imm(4*unroll), r)
-	}
-	ADDQ(U32(4*unroll*g.stride), pb)
-	DECQ(n4)
-	JNZ(LabelRef(label(p, "k4")))
-
-	Label(label(p, "k1"))
-	ANDQ(Imm(unroll-1), n1)
-	JZ(LabelRef(label(p, "epilogue")))
-	Label(label(p, "k1loop"))
-	g.step(h, 0, aMem, pb)
-	if next != nil {
-		g.prefetchNext(pb, next, 0)
-	}
-	for _, r := range groups {
-		ADDQ(Imm(4), r)
-	}
-	ADDQ(U32(4*g.stride), pb)
-	DECQ(n1)
-	JNZ(LabelRef(label(p, "k1loop")))
+	})
 
 	Label(label(p, "epilogue"))
 	for set := 1; set < g.sets; set++ {
@@ -197,3 +172,35 @@ func (g *gemmKernel) startAtBias(h int) {
 // setReg is accumulator (i, v) of accumulator set `set` of an h-row tile:
 // set s lives in the registers of rows s·h … s·h+h-1.
 func (g *gemmKernel) setReg(set, h, i, v int) VecPhysical { return g.accReg(set*h+i, v) }
+
+// kLoop4 emits a tile's k loop: four k steps per iteration, then one at a
+// time (n4 and n1 both hold k). step(u) computes k step u from the A row
+// pointers and pb; the pointers then move 4 bytes (A) and bBytesPerK (B)
+// per k.
+func kLoop4(p string, n4, n1 Register, groups []Register, pb Register, bBytesPerK int, step func(u int)) {
+	const unroll = 4
+	SHRQ(Imm(2), n4)
+	JZ(LabelRef(label(p, "k1")))
+	Label(label(p, "k4"))
+	for u := 0; u < unroll; u++ {
+		step(u)
+	}
+	for _, r := range groups {
+		ADDQ(Imm(4*unroll), r)
+	}
+	ADDQ(U32(unroll*bBytesPerK), pb)
+	DECQ(n4)
+	JNZ(LabelRef(label(p, "k4")))
+
+	Label(label(p, "k1"))
+	ANDQ(Imm(unroll-1), n1)
+	JZ(LabelRef(label(p, "epilogue")))
+	Label(label(p, "k1loop"))
+	step(0)
+	for _, r := range groups {
+		ADDQ(Imm(4), r)
+	}
+	ADDQ(U32(bBytesPerK), pb)
+	DECQ(n1)
+	JNZ(LabelRef(label(p, "k1loop")))
+}

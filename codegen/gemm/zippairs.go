@@ -79,29 +79,7 @@ func (g *gemmKernel) zpLoop(h int, p string, aMem func(i, disp int) Mem, groups 
 			VFMADD231PS(b1, t, g.zpAcc(i, 1))
 		}
 	}
-	advance := func(kSteps int) {
-		for _, r := range groups {
-			ADDQ(U32(4*kSteps), r)
-		}
-		ADDQ(U32(4*g.stride*kSteps), pb)
-	}
-	SHRQ(Imm(2), n4)
-	JZ(LabelRef(label(p, "pair")))
-	Label(label(p, "k4"))
-	step(0, 0, false)
-	step(8, 8*g.stride, false)
-	advance(4)
-	DECQ(n4)
-	JNZ(LabelRef(label(p, "k4")))
-	Label(label(p, "pair"))
-	TESTQ(U32(2), n1)
-	JZ(LabelRef(label(p, "odd")))
-	step(0, 0, false)
-	advance(2)
-	Label(label(p, "odd"))
-	TESTQ(U32(1), n1)
-	JZ(LabelRef(label(p, "fold")))
-	step(0, 0, true)
+	kPairLoop(p, n4, n1, groups, pb, 4*g.stride, step)
 
 	Label(label(p, "fold"))
 	Comment("Fold the k pairs: even lanes of both accumulators (0x88) plus odd lanes (0xDD), in column order.")
