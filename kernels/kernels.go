@@ -200,6 +200,9 @@ type Set struct {
 	// NCHWToNHWC / NHWCToNCHW convert one image of c channels and hw pixels.
 	NCHWToNHWC func(in []float32, c, hw int, out []float32)
 	NHWCToNCHW func(in []float32, hw, c int, out []float32)
+	// NCHWToNHWCPixels converts pixels [lo, hi) of one image of c
+	// channels and hw pixels (a thread's part of the input conversion).
+	NCHWToNHWCPixels func(in []float32, c, hw int, out []float32, lo, hi int)
 
 	// ExpSum: out[i] = exp(x[i] − m) for i < len(x) and returns their sum
 	// (a softmax row: m its maximum), in an order of its own (out may be

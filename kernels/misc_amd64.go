@@ -2,7 +2,11 @@
 
 package kernels
 
-import "github.com/mnc-go/mnc/asm"
+import (
+	"fmt"
+
+	"github.com/mnc-go/mnc/asm"
+)
 
 // Pooling, channel scale, add and activation on AVX2+FMA / AVX-512. The
 // kernels are called statically per ISA (a call through a func value would
@@ -154,5 +158,26 @@ func fillMiscAMD64(s *Set) {
 		for p := n; p < hw; p++ { // the last hw mod vl pixels
 			out[3*p], out[3*p+1], out[3*p+2] = in[p], in[hw+p], in[2*hw+p]
 		}
+	}
+	// A pixel range through the same SIMD interleave: on 2 threads V1's
+	// input step took 26 µs (each thread 22-25 µs for half the image in
+	// Go) against 15 µs for the whole image on one thread.
+	s.NCHWToNHWCPixels = func(in []float32, c, hw int, out []float32, lo, hi int) {
+		n := (hi - lo) / vl * vl
+		if c != 3 || n == 0 {
+			nchwToNHWCPixelsGeneric(in, c, hw, out, lo, hi)
+			return
+		}
+		need("NCHWToNHWCPixels", "input", len(in), 3*hw)
+		need("NCHWToNHWCPixels", "output", len(out), 3*hw)
+		if lo < 0 || hi > hw {
+			panic(fmt.Sprintf("kernels: NCHWToNHWCPixels: pixels [%d,%d) of %d", lo, hi, hw))
+		}
+		if wide {
+			asm.NCHWToNHWC3AVX512(&in[lo], hw, &out[3*lo], n)
+		} else {
+			asm.NCHWToNHWC3AVX2FMA(&in[lo], hw, &out[3*lo], n)
+		}
+		nchwToNHWC3(in, hw, out, lo+n, hi) // the last (hi-lo) mod vl pixels
 	}
 }

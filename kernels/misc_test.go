@@ -138,6 +138,36 @@ func TestAddAndActivate(t *testing.T) {
 	})
 }
 
+// TestNCHWToNHWCPixels: converting any pixel range writes exactly those
+// pixels, for 3 channels (ranges shorter and longer than a vector, with
+// and without a tail, at any start) and others.
+func TestNCHWToNHWCPixels(t *testing.T) {
+	eachISADW(t, func(t *testing.T, s *Set) {
+		for _, c := range []int{3, 5} {
+			hw := 77
+			in := make([]float32, c*hw)
+			for i := range in {
+				in[i] = float32(i + 1)
+			}
+			for _, r := range [][2]int{{0, 77}, {0, 8}, {3, 10}, {5, 6}, {76, 77}, {7, 7}, {0, 16}, {1, 33}, {13, 77}, {16, 64}, {40, 75}} {
+				out := make([]float32, c*hw)
+				s.NCHWToNHWCPixels(in, c, hw, out, r[0], r[1])
+				for p := 0; p < hw; p++ {
+					for ch := 0; ch < c; ch++ {
+						want := float32(0)
+						if p >= r[0] && p < r[1] {
+							want = in[ch*hw+p]
+						}
+						if got := out[p*c+ch]; got != want {
+							t.Fatalf("c=%d range %v: pixel %d channel %d = %g, want %g", c, r, p, ch, got, want)
+						}
+					}
+				}
+			}
+		}
+	})
+}
+
 func TestLayoutConversions(t *testing.T) {
 	eachISADW(t, func(t *testing.T, s *Set) {
 		rng := rand.New(rand.NewPCG(19, 20))
