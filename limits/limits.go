@@ -21,7 +21,10 @@
 // The default is half the machine's memory (or of the cgroup's limit when
 // lower), at most DefaultCap: MobileNets need well under 1 GiB at batch 1,
 // and a cap keeps a mistyped batch or resolution from thrashing a large
-// machine. Override it with SetMaxMemory (mnc -max-memory) or per call with the
+// machine. Under an address-space or data limit (ulimit -v, ulimit -d) it is
+// at most half of what that limit leaves after Go's own reservations
+// (AddressOverhead), so that a request the budget passes does not end in
+// Go's fatal out-of-memory error instead. Override it with SetMaxMemory (mnc -max-memory) or per call with the
 // MaxMemory fields of mnc.Options, passes.Options and runtime.Options.
 package limits
 
@@ -40,6 +43,12 @@ import (
 // DefaultCap bounds the default budget: 4 GiB.
 const DefaultCap = 4 << 30
 
+// AddressOverhead is the address space a Go process maps besides its heap
+// (the runtime's reservations, the binary, stacks, the plan's code): about
+// 0.6-1 GiB for mnc. Under ulimit -v 2000000 (1.9 GiB) an allocation of
+// 406 MB failed with 557 MB of heap in use.
+const AddressOverhead = 1 << 30
+
 // FoldFraction is the share of the budget one constant folded at import
 // may take (1/16: 256 MiB at the default cap).
 const FoldFraction = 16
@@ -51,21 +60,29 @@ var (
 )
 
 // Default is the budget when none is set: half the machine's memory (or of
-// the cgroup memory limit when that is lower), at most DefaultCap, at least
-// 256 MiB.
+// the cgroup memory limit when that is lower), at most DefaultCap, at most
+// half of an address-space limit less AddressOverhead, at least 256 MiB.
 func Default() int64 {
 	defaultOnce.Do(func() {
-		m := machineMemory()
-		if c := cgroupLimit(); c > 0 && (m == 0 || c < m) {
-			m = c
-		}
-		v := int64(DefaultCap)
-		if m > 0 {
-			v = min(v, m/2)
-		}
-		defaultVal = max(v, 256<<20)
+		defaultVal = budgetFor(machineMemory(), cgroupLimit(), addressLimit())
 	})
 	return defaultVal
+}
+
+// budgetFor is Default for a machine of m bytes, a cgroup limit c and an
+// address-space limit a (0: unknown or none).
+func budgetFor(m, c, a int64) int64 {
+	if c > 0 && (m == 0 || c < m) {
+		m = c
+	}
+	v := int64(DefaultCap)
+	if m > 0 {
+		v = min(v, m/2)
+	}
+	if a > 0 {
+		v = min(v, max(a-AddressOverhead, 0)/2)
+	}
+	return max(v, 256<<20)
 }
 
 // MaxMemory is the budget in bytes now in force.

@@ -45,6 +45,27 @@ func TestCheckAndMul(t *testing.T) {
 	}
 }
 
+// TestBudgetFor: an address-space limit (ulimit -v) lowers the default
+// budget below what the limit leaves after Go's own mappings; before, a
+// 2 GB ulimit on a 23 GB machine left the 4 GiB default and a request the
+// budget passed ended in Go's fatal out-of-memory error.
+func TestBudgetFor(t *testing.T) {
+	for _, c := range []struct{ m, c, a, want int64 }{
+		{0, 0, 0, DefaultCap},
+		{23 << 30, 0, 0, DefaultCap},
+		{4 << 30, 0, 0, 2 << 30},
+		{23 << 30, 1 << 30, 0, 512 << 20},
+		{23 << 30, 0, 2 << 30, 512 << 20},
+		{23 << 30, 0, 3 << 30, 1 << 30},
+		{23 << 30, 0, 1 << 30, 256 << 20},
+		{23 << 30, 0, 100 << 30, DefaultCap},
+	} {
+		if got := budgetFor(c.m, c.c, c.a); got != c.want {
+			t.Errorf("budgetFor(%d, %d, %d) = %d, want %d", c.m, c.c, c.a, got, c.want)
+		}
+	}
+}
+
 func TestReadFile(t *testing.T) {
 	dir := t.TempDir()
 	f := filepath.Join(dir, "f")

@@ -43,3 +43,20 @@ func isTerminal(path string) bool {
 	_, _, e := syscall.Syscall(syscall.SYS_IOCTL, f.Fd(), syscall.TCGETS, uintptr(unsafe.Pointer(&t)))
 	return e == 0
 }
+
+// addressLimit is the lower of the soft RLIMIT_AS and RLIMIT_DATA (ulimit -v,
+// ulimit -d) in bytes, 0 if neither is set: Go's heap is private anonymous
+// memory, which both count, and reaching either is a fatal error in Go.
+func addressLimit() int64 {
+	var lim int64
+	for _, r := range []int{syscall.RLIMIT_AS, syscall.RLIMIT_DATA} {
+		var rl syscall.Rlimit
+		if err := syscall.Getrlimit(r, &rl); err != nil || rl.Cur >= 1<<62 { // RLIM_INFINITY is all ones
+			continue
+		}
+		if v := int64(rl.Cur); lim == 0 || v < lim {
+			lim = v
+		}
+	}
+	return lim
+}
