@@ -6,6 +6,7 @@ import (
 
 	"github.com/mnc-go/mnc/imageio"
 	"github.com/mnc-go/mnc/ir"
+	"github.com/mnc-go/mnc/limits"
 )
 
 // Preprocess is torchvision's detection transform for SSDLite
@@ -24,6 +25,12 @@ func Preprocess(img image.Image, h, w int) (*ir.Tensor, error) {
 		return nil, fmt.Errorf("detect: empty image")
 	}
 	// The normalized source channels, planar.
+	if err := limits.Check(0, fmt.Sprintf("detect: the %d×%d image as float32 planes", iw, ih), limits.Mul(3*4, int64(iw), int64(ih))); err != nil {
+		return nil, err
+	}
+	if err := limits.Check(0, fmt.Sprintf("detect: the input tensor of %d×%d", w, h), limits.Mul(3*4, int64(w), int64(h))); err != nil {
+		return nil, err
+	}
 	src := make([]float32, 3*ih*iw)
 	for y := range ih {
 		row := m.Pix[y*m.Stride:]

@@ -3,7 +3,10 @@ package detect
 import (
 	"image"
 	"image/color"
+	"strings"
 	"testing"
+
+	"github.com/mnc-go/mnc/limits"
 )
 
 // Preprocess is F.interpolate's bilinear (align_corners=False) on the
@@ -36,5 +39,21 @@ func TestPreprocess(t *testing.T) {
 	}
 	if _, err := Preprocess(img, 0, 4); err == nil {
 		t.Error("size 0: no error")
+	}
+}
+
+// TestPreprocessBudget: the float planes of a picture and the input tensor
+// are checked against the memory budget before they are allocated (a
+// 10000×10000 picture's planes are 1.1 GiB; a 2^20×2^20 input 12 TiB).
+func TestPreprocessBudget(t *testing.T) {
+	limits.SetMaxMemory(8 << 20)
+	defer limits.SetMaxMemory(0)
+	img := image.NewNRGBA(image.Rect(0, 0, 1200, 1000))
+	if _, err := Preprocess(img, 320, 320); err == nil || !strings.Contains(err.Error(), "detect: the 1200×1000 image as float32 planes needs 13.7 MiB, more than the memory budget of 8.0 MiB") {
+		t.Errorf("1200×1000: %v", err)
+	}
+	small := image.NewNRGBA(image.Rect(0, 0, 8, 8))
+	if _, err := Preprocess(small, 1<<20, 1<<20); err == nil || !strings.Contains(err.Error(), "detect: the input tensor of 1048576×1048576 needs 12.0 TiB") {
+		t.Errorf("input 2^20×2^20: %v", err)
 	}
 }

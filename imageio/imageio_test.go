@@ -2,16 +2,21 @@ package imageio
 
 import (
 	"bytes"
+	"compress/zlib"
 	"encoding/binary"
 	"fmt"
 	"hash/crc32"
 	"image"
 	"image/color"
+	"io"
 	"math"
 	"os"
 	"path/filepath"
+	"runtime"
 	"strings"
 	"testing"
+
+	"github.com/mnc-go/mnc/limits"
 )
 
 // The fixtures in testdata were made by PIL 9.4 (Debian python3-pil) with
@@ -103,6 +108,94 @@ func TestDecodeErrors(t *testing.T) {
 	}
 	if _, err := Load("testdata/missing.png"); err == nil {
 		t.Error("missing file: no error")
+	}
+}
+
+// pngHeader is a PNG that declares w×h RGB pixels and holds 100 bytes of
+// them (an IDAT chunk, which is where Go's decoder allocates the image).
+func pngHeader(w, h uint32) []byte {
+	chunk := func(b []byte, kind string, data []byte) []byte {
+		b = binary.BigEndian.AppendUint32(b, uint32(len(data)))
+		c := append([]byte(kind), data...)
+		return binary.BigEndian.AppendUint32(append(b, c...), crc32.ChecksumIEEE(c))
+	}
+	ihdr := binary.BigEndian.AppendUint32(nil, w)
+	ihdr = binary.BigEndian.AppendUint32(ihdr, h)
+	ihdr = append(ihdr, 8, 2, 0, 0, 0)
+	var z bytes.Buffer
+	zw := zlib.NewWriter(&z)
+	zw.Write(make([]byte, 100))
+	zw.Close()
+	return chunk(chunk([]byte("\x89PNG\r\n\x1a\n"), "IHDR", ihdr), "IDAT", z.Bytes())
+}
+
+// TestDecodeBudget: a picture within MaxPixels is still refused before its
+// pixels (and, for a PNG, two rows of them) are allocated when decoding it
+// would take more than the memory budget. A 2^27×1 PNG header made the
+// decoder allocate 1.4 GB (two 384 MB rows and a 512 MB image): Go's fatal
+// out-of-memory error under ulimit -v 2000000.
+func TestDecodeBudget(t *testing.T) {
+	limits.SetMaxMemory(64 << 20)
+	defer limits.SetMaxMemory(0)
+	for _, c := range []struct {
+		w, h uint32
+		want string
+	}{
+		{1 << 27, 1, "decoding the png image of 134217728×1 pixels needs 3.50 GiB, more than the memory budget of 64.0 MiB"},
+		{4000, 4000, "decoding the png image of 4000×4000 pixels needs 183.2 MiB"},
+		{0, 10, "non-positive dimension"},
+	} {
+		var m0, m1 runtime.MemStats
+		runtime.ReadMemStats(&m0)
+		_, _, err := Decode(bytes.NewReader(pngHeader(c.w, c.h)))
+		runtime.ReadMemStats(&m1)
+		if err == nil || !strings.Contains(err.Error(), c.want) {
+			t.Errorf("%d×%d: got %v, want %q", c.w, c.h, err, c.want)
+		}
+		if a := m1.TotalAlloc - m0.TotalAlloc; a > 1<<20 {
+			t.Errorf("%d×%d: allocated %d bytes before failing", c.w, c.h, a)
+		}
+	}
+}
+
+// TestLoadRefusesDevices: Load reads with the budget's bound and refuses
+// devices; `mnc run -image /dev/zero` read until Go's fatal out-of-memory
+// error.
+func TestLoadRefusesDevices(t *testing.T) {
+	if _, err := os.Stat("/dev/zero"); err != nil {
+		t.Skip(err)
+	}
+	if _, err := Load("/dev/zero"); err == nil || !strings.Contains(err.Error(), "image /dev/zero is a device") {
+		t.Errorf("/dev/zero: %v", err)
+	}
+	limits.SetMaxMemory(1 << 10)
+	defer limits.SetMaxMemory(0)
+	if _, _, err := Decode(io.LimitReader(zeros{}, 1<<20)); err == nil || !strings.Contains(err.Error(), "more than the 1.0 KiB allowed") {
+		t.Errorf("1 MiB of zeros with a 1 KiB budget: %v", err)
+	}
+}
+
+type zeros struct{}
+
+func (zeros) Read(p []byte) (int, error) { clear(p); return len(p), nil }
+
+// TestPreprocessBudget: a narrow picture whose shorter side torchvision's
+// preset scales to 256 (a 1×60000 PNG of 180 KB would become 256×15360000,
+// 15.7 GB) and a symbolic input the image's own size is too large for are
+// refused with the sizes, not allocated.
+func TestPreprocessBudget(t *testing.T) {
+	limits.SetMaxMemory(64 << 20)
+	defer limits.SetMaxMemory(0)
+	narrow := image.NewNRGBA(image.Rect(0, 0, 1, 60000))
+	if _, err := Preprocess(narrow, "torchvision", []int{1, 3, 224, 224}); err == nil || !strings.Contains(err.Error(), "resizing a 1×60000 image to 256×15360000 pixels needs") {
+		t.Errorf("torchvision on 1×60000: %v", err)
+	}
+	big := image.NewNRGBA(image.Rect(0, 0, 2500, 2500))
+	if _, err := Preprocess(big, "imagenet", []int{1, 3, -1, -1}); err == nil || !strings.Contains(err.Error(), "the input tensor of 1 2500×2500 images needs 71.5 MiB") {
+		t.Errorf("imagenet on 2500×2500 with a symbolic input: %v", err)
+	}
+	if _, err := Preprocess(big, "keras", []int{1, 3, 224, 224}); err != nil {
+		t.Errorf("keras on 2500×2500 to 224×224: %v", err)
 	}
 }
 

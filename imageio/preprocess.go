@@ -8,6 +8,7 @@ import (
 	"strings"
 
 	"github.com/mnc-go/mnc/ir"
+	"github.com/mnc-go/mnc/limits"
 )
 
 // Preset is one named preprocessing recipe (see the package comment).
@@ -131,10 +132,16 @@ func PreprocessBatch(imgs []image.Image, preset string, shape []int) (*ir.Tensor
 	}
 	var t *ir.Tensor
 	for i, img := range imgs {
-		m := p.fit(img, in.H, in.W)
+		m, err := p.fit(img, in.H, in.W)
+		if err != nil {
+			return nil, err
+		}
 		if i == 0 {
 			in.H, in.W = m.Rect.Dy(), m.Rect.Dx()
 			n, c := len(imgs), in.Channels
+			if err := limits.Check(0, fmt.Sprintf("the input tensor of %d %d×%d images", n, in.W, in.H), limits.Mul(int64(n), int64(c), int64(in.H), int64(in.W), 4)); err != nil {
+				return nil, err
+			}
 			switch {
 			case in.Rank == 3 && in.NHWC:
 				t = ir.NewTensor(in.H, in.W, c)
@@ -152,8 +159,10 @@ func PreprocessBatch(imgs []image.Image, preset string, shape []int) (*ir.Tensor
 }
 
 // fit resizes (and for torchvision crops) img to h×w, where h or w ≤ 0
-// means the preset's default for a symbolic size.
-func (p *Preset) fit(img image.Image, h, w int) *image.NRGBA {
+// means the preset's default for a symbolic size. It refuses a resize
+// whose images would be over the memory budget: resizing the shorter side
+// of a 1×60000 picture to 256 pixels makes a 256×15360000 image.
+func (p *Preset) fit(img image.Image, h, w int) (*image.NRGBA, error) {
 	b := img.Bounds()
 	switch p.size {
 	case sizeShortCrop:
@@ -163,7 +172,12 @@ func (p *Preset) fit(img image.Image, h, w int) *image.NRGBA {
 		if w <= 0 {
 			w = 224
 		}
-		return CenterCrop(ResizeShorter(img, int(math.Floor(float64(min(h, w))/0.875))), w, h)
+		n := int(math.Floor(float64(min(h, w)) / 0.875))
+		rw, rh := shorterSide(b.Dx(), b.Dy(), n)
+		if err := checkResize(b, rw, rh); err != nil {
+			return nil, err
+		}
+		return CenterCrop(ResizeShorter(img, n), w, h), nil
 	case sizeMultiple32:
 		if h <= 0 || w <= 0 {
 			ih, iw := b.Dy(), b.Dx()
@@ -187,7 +201,35 @@ func (p *Preset) fit(img image.Image, h, w int) *image.NRGBA {
 			w = b.Dx()
 		}
 	}
-	return Resize(img, w, h)
+	if err := checkResize(b, w, h); err != nil {
+		return nil, err
+	}
+	return Resize(img, w, h), nil
+}
+
+// checkResize checks what Resize(img of bounds b, w, h) allocates against
+// the memory budget: an NRGBA copy of the source, the horizontal pass
+// (w × the source's height, when the width changes) and the result.
+func checkResize(b image.Rectangle, w, h int) error {
+	if w <= 0 || h <= 0 {
+		return fmt.Errorf("resizing a %d×%d image to %d×%d pixels: the size must be positive", b.Dx(), b.Dy(), w, h)
+	}
+	src, pass, dst := limits.Mul(int64(b.Dx()), int64(b.Dy())), int64(0), limits.Mul(int64(w), int64(h))
+	if w != b.Dx() {
+		pass = limits.Mul(int64(w), int64(b.Dy()))
+	}
+	return limits.Check(0, fmt.Sprintf("resizing a %d×%d image to %d×%d pixels", b.Dx(), b.Dy(), w, h), limits.Mul(4, satAdd(src, pass, dst)))
+}
+
+func satAdd(xs ...int64) int64 {
+	var s int64
+	for _, x := range xs {
+		if x < 0 || s > math.MaxInt64-x {
+			return math.MaxInt64
+		}
+		s += x
+	}
+	return s
 }
 
 // fill writes one image's normalised values into dst (one batch entry).

@@ -169,9 +169,14 @@ func CenterCrop(img image.Image, w, h int) *image.NRGBA {
 // int(n·long/short)).
 func ResizeShorter(img image.Image, n int) *image.NRGBA {
 	b := img.Bounds()
-	w, h := b.Dx(), b.Dy()
+	w, h := shorterSide(b.Dx(), b.Dy(), n)
+	return Resize(img, w, h)
+}
+
+// shorterSide is the size ResizeShorter(img of w×h, n) makes.
+func shorterSide(w, h, n int) (int, int) {
 	if w <= h {
-		return Resize(img, n, int(float64(n)*float64(h)/float64(w)))
+		return n, int(float64(n) * float64(h) / float64(w))
 	}
-	return Resize(img, int(float64(n)*float64(w)/float64(h)), n)
+	return int(float64(n) * float64(w) / float64(h)), n
 }

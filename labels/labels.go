@@ -6,8 +6,9 @@ package labels
 import (
 	_ "embed"
 	"fmt"
-	"os"
 	"strings"
+
+	"github.com/mnc-go/mnc/limits"
 )
 
 //go:embed imagenet.txt
@@ -25,10 +26,15 @@ func split(s string) []string {
 	return strings.Split(s, "\n")
 }
 
+// MaxFileSize bounds a label file: a million classes of 60 characters.
+const MaxFileSize = 64 << 20
+
 // Read reads a label file: one class name a line, in class-index order (a
-// final newline is optional).
+// final newline is optional). It reads regular files and pipes of at most
+// MaxFileSize and refuses devices: -labels /dev/zero read until Go's fatal
+// out-of-memory error.
 func Read(path string) ([]string, error) {
-	b, err := os.ReadFile(path)
+	b, err := limits.ReadFile(path, "label file", MaxFileSize)
 	if err != nil {
 		return nil, err
 	}

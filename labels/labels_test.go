@@ -33,3 +33,14 @@ func TestRead(t *testing.T) {
 		t.Error("empty file: no error")
 	}
 }
+
+// TestReadRefusesDevices: a label file that is a device is refused before
+// it is read (-labels /dev/zero read until Go's fatal out-of-memory error).
+func TestReadRefusesDevices(t *testing.T) {
+	if _, err := os.Stat("/dev/zero"); err != nil {
+		t.Skip(err)
+	}
+	if _, err := Read("/dev/zero"); err == nil || !strings.Contains(err.Error(), "label file /dev/zero is a device") {
+		t.Errorf("/dev/zero: %v", err)
+	}
+}

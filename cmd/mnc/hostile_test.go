@@ -1,7 +1,13 @@
 package main
 
 import (
+	"bytes"
+	"compress/zlib"
+	"encoding/binary"
 	"fmt"
+	"hash/crc32"
+	"image"
+	"image/png"
 	"os"
 	"path/filepath"
 	"runtime"
@@ -83,6 +89,32 @@ func TestHostileInputs(t *testing.T) {
 		rows.WriteString("conv k=1 out=8\n")
 	}
 	rows.WriteString("pool\nfc\n")
+	// A PNG header claiming 2^27×1 pixels with 100 bytes of them, and a
+	// real 1×60000 PNG that torchvision's preset scales to 73×4380000.
+	wide := filepath.Join(dir, "wide.png")
+	if err := os.WriteFile(wide, pngClaiming(1<<27, 1), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	narrow := filepath.Join(dir, "narrow.png")
+	var nb bytes.Buffer
+	if err := png.Encode(&nb, image.NewGray(image.Rect(0, 0, 1, 60000))); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(narrow, nb.Bytes(), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	pipe := func(data []byte) string {
+		r, w, err := os.Pipe()
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { r.Close() })
+		go func() {
+			w.Write(data)
+			w.Close()
+		}()
+		return fmt.Sprintf("/dev/fd/%d", r.Fd())
+	}
 	reps := "model reps\ninput 3x8x8\n" + strings.Repeat("ir t=6 c=8 n=1000\n", 17) + "pool\nfc\n"
 	for _, c := range []struct {
 		name string
@@ -105,6 +137,13 @@ func TestHostileInputs(t *testing.T) {
 		{"alpha=4,res=4096", []string{"run", "mobilenet_v1:alpha=4,res=4096"}, "[1×256×2048×2048] needs 6.00 GiB"},
 		{"-batch 10000", []string{"run", "-batch", "10000", "mobilenet_v2"}, "the plan's arena (the activations of batch 10000) needs"},
 		{"-max-memory 64MiB", []string{"run", "-max-memory", "64MiB", "-batch", "64", "mobilenet_v2"}, "more than the memory budget of 64.0 MiB"},
+		{"-image /dev/zero", []string{"run", "-image", "/dev/zero", "mobilenet_v3_small:res=64"}, "image /dev/zero is a device, not a regular file or a pipe"},
+		{"-labels /dev/zero", []string{"run", "-labels", "/dev/zero", "mobilenet_v3_small:res=64"}, "label file /dev/zero is a device, not a regular file or a pipe"},
+		{"PNG of 2^27×1", []string{"run", "-max-memory", "1GiB", "-image", wide, "mobilenet_v3_small:res=64"}, "decoding the png image of 134217728×1 pixels needs 3.50 GiB, more than the memory budget of 1.00 GiB"},
+		{"PNG of 1×60000", []string{"run", "-max-memory", "1GiB", "-image", narrow, "mobilenet_v3_small:res=64"}, "resizing a 1×60000 image to 73×4380000 pixels needs 1.21 GiB"},
+		{"-calib-random 100000", []string{"compile", "-int8", "-calib-random", "100000", "-o", filepath.Join(dir, "q.plan"), "mobilenet_v2"}, "100000 calibration inputs [1×3×224×224] needs 56.08 GiB"},
+		{"-calib /dev/zero", []string{"compile", "-int8", "-calib", "/dev/zero", "-o", filepath.Join(dir, "q.plan"), "mobilenet_v3_small:res=64"}, "-calib /dev/zero is a device"},
+		{"-calib through a pipe", []string{"compile", "-int8", "-calib", pipe(make([]byte, 4*3*64*64)), "-o", filepath.Join(dir, "q.plan"), "mobilenet_v3_small:res=64"}, ""},
 	} {
 		code, _, errs, d, alloc := boundedCLI(t, c.args...)
 		t.Logf("%s: exit %d in %v, %d MB allocated: %s", c.name, code, d.Round(time.Millisecond), alloc>>20, strings.TrimSpace(errs))
@@ -122,6 +161,24 @@ func TestHostileInputs(t *testing.T) {
 			t.Errorf("%s: took %v", c.name, d)
 		}
 	}
+}
+
+// pngClaiming is a PNG whose header declares w×h RGB pixels and whose
+// IDAT holds 100 bytes of them.
+func pngClaiming(w, h uint32) []byte {
+	chunk := func(b []byte, kind string, data []byte) []byte {
+		b = binary.BigEndian.AppendUint32(b, uint32(len(data)))
+		c := append([]byte(kind), data...)
+		return binary.BigEndian.AppendUint32(append(b, c...), crc32.ChecksumIEEE(c))
+	}
+	ihdr := binary.BigEndian.AppendUint32(nil, w)
+	ihdr = binary.BigEndian.AppendUint32(ihdr, h)
+	ihdr = append(ihdr, 8, 2, 0, 0, 0)
+	var z bytes.Buffer
+	zw := zlib.NewWriter(&z)
+	zw.Write(make([]byte, 100))
+	zw.Close()
+	return chunk(chunk([]byte("\x89PNG\r\n\x1a\n"), "IHDR", ihdr), "IDAT", z.Bytes())
 }
 
 // TestPlanThroughPipe: a plan given as a pipe (mnc run <(cat x.plan)) is

@@ -86,6 +86,11 @@ func (c *calibFlags) samples(g *ir.Graph) ([]*ir.Tensor, string, error) {
 		if shape.Size() < 0 {
 			return nil, "", fmt.Errorf("input %q has symbolic dimensions %v: calibrate with -calib images, whose size fixes them", in.Name, in.Shape)
 		}
+		// All of them are made at once: -calib-random 100000 of a
+		// 224² input asked for 60 GB.
+		if err := limits.Check(0, fmt.Sprintf("%d calibration inputs %v", n, shape), limits.Mul(int64(n), int64(shape.Size()), 4)); err != nil {
+			return nil, "", err
+		}
 		return quant.BuiltinInputs(n, shape), fmt.Sprintf("%d built-in inputs", n), nil
 	}
 	files, err := expandCalib(c.files)
@@ -94,6 +99,17 @@ func (c *calibFlags) samples(g *ir.Graph) ([]*ir.Tensor, string, error) {
 	}
 	var out []*ir.Tensor
 	images := 0
+	var total int64 // bytes of the inputs in out
+	keep := func(f string, ts ...*ir.Tensor) error {
+		for _, t := range ts {
+			total = satAdd(total, limits.Mul(int64(len(t.Data)), 4))
+		}
+		if err := limits.Check(0, fmt.Sprintf("the calibration inputs up to -calib %s", f), total); err != nil {
+			return err
+		}
+		out = append(out, ts...)
+		return nil
+	}
 	for _, f := range files {
 		if isImageFile(f) {
 			img, err := imageio.Load(f)
@@ -108,7 +124,9 @@ func (c *calibFlags) samples(g *ir.Graph) ([]*ir.Tensor, string, error) {
 			if err != nil {
 				return nil, "", fmt.Errorf("-calib %s: %v", f, err)
 			}
-			out = append(out, t)
+			if err := keep(f, t); err != nil {
+				return nil, "", err
+			}
 			images++
 			continue
 		}
@@ -116,7 +134,9 @@ func (c *calibFlags) samples(g *ir.Graph) ([]*ir.Tensor, string, error) {
 		if err != nil {
 			return nil, "", err
 		}
-		out = append(out, ts...)
+		if err := keep(f, ts...); err != nil {
+			return nil, "", err
+		}
 	}
 	for i, t := range out {
 		if !t.Shape.Equal(out[0].Shape) {
@@ -180,20 +200,12 @@ func readSamples(path, name string, shape ir.Shape) ([]*ir.Tensor, error) {
 	if shape.Size() <= 0 {
 		return nil, fmt.Errorf("-calib %s: input %q has symbolic dimensions %v: raw files need a fixed shape (use images)", path, name, shape)
 	}
-	st, err := os.Stat(path)
-	if err != nil {
-		return nil, fmt.Errorf("-calib: %v", err)
-	}
-	if st.IsDir() {
-		return nil, fmt.Errorf("-calib %s is a directory", path)
-	}
 	per := int64(4 * shape.Size())
-	if err := limits.Check(0, "-calib "+path, st.Size()); err != nil {
-		return nil, err
-	}
-	b, err := readBounded(path, st.Size()+1)
+	// A pipe is read to its end (it was read to one byte past its
+	// size, 0); a device is refused.
+	b, err := limits.ReadFile(path, "-calib", 0)
 	if err != nil {
-		return nil, fmt.Errorf("-calib: %v", err)
+		return nil, err
 	}
 	if len(b) == 0 || int64(len(b))%per != 0 {
 		return nil, fmt.Errorf("-calib %s: %d bytes is not a whole number of inputs %q %v (%d bytes each)", path, len(b), name, shape, per)
@@ -315,4 +327,12 @@ func runQuantize(args []string) error {
 	}
 	fmt.Fprintf(stdout, "wrote %s (%s, %d nodes, opset %d)\n", *outPath, strings.ToUpper(*format), len(q.Nodes), onnx.ExportOpset)
 	return nil
+}
+
+// satAdd adds non-negative sizes, saturating at math.MaxInt64.
+func satAdd(a, b int64) int64 {
+	if b > math.MaxInt64-a {
+		return math.MaxInt64
+	}
+	return a + b
 }

@@ -26,6 +26,7 @@ import (
 
 	"github.com/mnc-go/mnc/internal/leanmem"
 	"github.com/mnc-go/mnc/ir"
+	"github.com/mnc-go/mnc/limits"
 	"github.com/mnc-go/mnc/plan"
 	"github.com/mnc-go/mnc/runtime"
 )
@@ -62,7 +63,9 @@ func run(args []string, w io.Writer) error {
 	for _, io := range p.Inputs {
 		t := ir.NewTensor(io.Buf.Shape...)
 		if *input != "" {
-			b, err := os.ReadFile(*input)
+			// Bounded and refusing devices: -input /dev/zero read until
+			// Go's fatal out-of-memory error.
+			b, err := limits.ReadFile(*input, "-input", int64(4*len(t.Data)))
 			if err != nil {
 				return err
 			}

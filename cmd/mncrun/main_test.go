@@ -16,6 +16,37 @@ import (
 	"github.com/mnc-go/mnc/reference"
 )
 
+// TestInputBounded: -input is read with a bound and devices are refused
+// (-input /dev/zero read until Go's fatal out-of-memory error).
+func TestInputBounded(t *testing.T) {
+	g, err := models.Build("mobilenet_v2:res=32,alpha=0.35,classes=7")
+	if err != nil {
+		t.Fatal(err)
+	}
+	set, _ := kernels.ForISA(kernels.Best())
+	p, _, err := passes.Compile(g, passes.Options{Level: 0, Batch: 1}, set)
+	if err != nil {
+		t.Fatal(err)
+	}
+	dir := t.TempDir()
+	if err := plan.Save(dir+"/m.plan", p); err != nil {
+		t.Fatal(err)
+	}
+	big := dir + "/big.bin"
+	if err := os.WriteFile(big, make([]byte, 4*3*32*32+4), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	for in, want := range map[string]string{"/dev/zero": "-input /dev/zero is a device", big: "more than the 12.0 KiB allowed"} {
+		if _, err := os.Stat(in); err != nil {
+			continue
+		}
+		var out bytes.Buffer
+		if err := run([]string{"-threads", "1", "-input", in, dir + "/m.plan"}, &out); err == nil || !strings.Contains(err.Error(), want) {
+			t.Errorf("-input %s: %v, want %q", in, err, want)
+		}
+	}
+}
+
 // TestRunMatchesReference: mncrun on a saved plan writes the outputs the
 // reference executor computes for the same input.
 func TestRunMatchesReference(t *testing.T) {
