@@ -12,9 +12,9 @@ import (
 // average pool is implied), fc1 and fc2 (their fused activations: the
 // squeeze and the gate) make the channel scale s, and the project reads
 // D·s. fc1 and fc2 read and write [N, C, 1, 1] vectors. The runtime keeps
-// one image's whole D in the thread's scratch (the pool needs every row
-// before the first row can be projected), so such a block runs one image
-// per thread.
+// one image's whole D in a thread's scratch (the pool needs every row
+// before the first row can be projected): it runs one image per thread,
+// or an image split over the threads, its D in one thread's scratch.
 
 // IsSEBlock reports whether s is a fused block with squeeze-and-excitation.
 func IsSEBlock(s *Step) bool { return s.Kind == KindBlock && len(s.Sub) >= 4 }

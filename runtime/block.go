@@ -51,10 +51,7 @@ type blockPlan struct {
 }
 
 func (e *Executor) prepBlock(s *plan.Step) (stepFunc, error) {
-	if plan.IsSEBlock(s) {
-		return e.prepSEBlock(s) // block_se.go
-	}
-	b, err := e.blockPlan(s)
+	b, err := e.blockPlan(s) // an SE block is prepSEBlock's (executor.go: phases)
 	if err != nil {
 		return nil, err
 	}
@@ -214,9 +211,6 @@ func blockChunks(s *plan.Step, nt int) int {
 // blockParts is how many row ranges each image is cut into on nt threads
 // (plan.BlockParts).
 func blockParts(s *plan.Step, nt int) int {
-	if plan.IsSEBlock(s) {
-		return 1 // one image per chunk: its pool needs all rows
-	}
 	return plan.BlockParts(s.Out.Shape[0], s.Out.Shape[2], nt)
 }
 

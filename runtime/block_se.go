@@ -9,13 +9,35 @@ import (
 )
 
 // Fused blocks with squeeze-and-excitation (plan.IsSEBlock; see
-// passes/fuseblocks_se.go). One image is one chunk: its expand and
-// depthwise run band by band into the image's whole depthwise output D in
-// the thread's scratch (sized to stay in L2), which is pooled per channel;
-// then fc1 and fc2 make the channel scale s, and the project reads D·s, the
-// scale folded into a per-image copy of the packed project weights
-// (diag(s)·W: rows of W scaled) or, where D is the smaller, into D; one
-// GEMM projects the image.
+// passes/fuseblocks_se.go). An image's expand and depthwise run band by
+// band into its whole depthwise output D in a thread's scratch (sized to
+// stay in L2), which is pooled per channel; then fc1 and fc2 make the
+// channel scale s, and the project reads D·s, the scale folded into a
+// per-image copy of the packed project weights (diag(s)·W: rows of W
+// scaled) or, where D is the smaller, into D; one GEMM projects the image.
+//
+// When the images share the threads evenly (and on one thread), one image
+// is one chunk of one step: a thread runs it whole in its own scratch.
+// The images that are left over (batch 1 on 2 threads, the third image on
+// 2) are split within: the block runs as four steps (phases, executor.go)
+// with the pool's wait for every row between them:
+//
+//	bands:   parts of each image's output rows (every part its first
+//	         band's halo rows), D in the scratch of thread u for the
+//	         u-th such image, each thread's expanded rows in its own
+//	         scratch;
+//	pool:    channel ranges of D;
+//	excite:  fc1 and fc2 (small: every chunk its own, into its thread's
+//	         scratch) and a range of the scaled weights' copy (fold), or
+//	         fc1 and fc2 once into the image's scratch (no fold);
+//	project: row ranges of the GEMM (scaling their rows of D first
+//	         without fold), cut at Gemm's row multiples so that every row
+//	         is computed as by one GEMM over the image.
+//
+// The pool is the unfused pool's kernel, in its order per channel, and
+// every row of the project GEMM sits in the same tile as in one GEMM, so
+// the split changes no result but through the expand's band edges, as the
+// bands do.
 
 // seBlock is what an SE block's chunks share, resolved once.
 type seBlock struct {
@@ -30,7 +52,7 @@ type seBlock struct {
 	runs []int32
 }
 
-func (e *Executor) prepSEBlock(s *plan.Step) (stepFunc, error) {
+func (e *Executor) prepSEBlock(s *plan.Step) ([]phase, error) {
 	b, err := e.seBlockPlan(s)
 	if err != nil {
 		return nil, err
@@ -39,15 +61,139 @@ func (e *Executor) prepSEBlock(s *plan.Step) (stepFunc, error) {
 	if err != nil {
 		return nil, err
 	}
-	return func(tid, c, nc int) {
-		if nc == 1 {
-			for img := 0; img < b.batch; img++ {
-				b.image(tid, scratch[tid], img)
+	nt := e.nt
+	whole := b.batch // images run whole, one a chunk
+	if nt > 1 {
+		whole -= b.batch % nt
+	}
+	var ph []phase
+	if whole > 0 {
+		chunks := whole
+		if nt == 1 {
+			chunks = 1
+		}
+		ph = append(ph, phase{func(tid, c, nc int) {
+			if nc == 1 {
+				for img := 0; img < whole; img++ {
+					b.image(tid, scratch[tid], img)
+				}
+				return
 			}
+			b.image(tid, scratch[tid], c)
+		}, chunks})
+	}
+	if whole < b.batch {
+		ph = append(ph, b.splitPhases(scratch, whole, b.batch-whole, nt)...)
+	}
+	return ph, nil
+}
+
+// seWeightChunk is the fewest floats of the scaled weights' copy per
+// chunk when the copy is split over threads (a variable: the tests split
+// the small models' copies too).
+var seWeightChunk = 1 << 14
+
+// splitPhases returns the phases that compute images [first, first+r) of
+// the block split within each image on nt threads (r < nt): image
+// first+u keeps its D, pool, scale and scaled weights in scratch[u].
+func (b *seBlock) splitPhases(scratch [][]float32, first, r, nt int) []phase {
+	set, l := b.set, &b.lay
+	c, hw := b.cexp, b.oh*b.ow
+	d := func(u int) []float32 { return scratch[u][l.D : l.D+hw*c] }
+	inSz, outSz := b.h*b.w*b.cin, hw*b.cout
+
+	// As many parts as threads (at least plan.BlockMinPartRows rows
+	// each), not the plain blocks' two a thread (plan.BlockParts): every
+	// part but the first expands its window's halo rows again, 4 of 7 rows
+	// at V3-Large's 28×28 5×5 blocks.
+	parts := max(1, min((nt+r-1)/r, b.oh/plan.BlockMinPartRows))
+	bands := func(tid, ch, nc int) {
+		u, p := ch/parts, ch%parts
+		lo, hi := split(b.oh, 1, p, parts)
+		img := first + u
+		b.bands(tid, scratch[tid][l.E:l.D], b.in[img*inSz:(img+1)*inSz], d(u), lo, hi)
+	}
+
+	pc := 1
+	if set.GlobalAvgPoolChannels != nil && c >= 2*kernels.DWChannelQuantum*nt {
+		pc = nt
+	}
+	pool := func(tid, ch, nc int) {
+		u, q := ch/pc, ch%pc
+		pv := scratch[u][l.Pool : l.Pool+c]
+		if pc == 1 {
+			set.GlobalAvgPool(d(u), hw, c, pv)
 			return
 		}
-		b.image(tid, scratch[tid], c)
-	}, nil
+		c0, c1 := split(c, kernels.DWChannelQuantum, q, pc)
+		set.GlobalAvgPoolChannels(d(u), hw, c, c0, c1, pv)
+	}
+
+	// The scaled weights' copy in ranges of whole cache lines, each with
+	// its share of the runs.
+	wc := 1
+	if b.fold {
+		wc = max(1, min(nt, len(b.wp)/seWeightChunk))
+	}
+	wruns := make([][]int32, wc)
+	for q := range wruns {
+		lo, hi := split(len(b.wp), 16, q, wc)
+		wruns[q] = splitRuns(b.runs, lo, hi)
+	}
+	excite := func(tid, ch, nc int) {
+		u, q := ch/wc, ch%wc
+		sc := scratch[u] // the image's: one chunk
+		if wc > 1 {
+			sc = scratch[tid] // every chunk its own s
+		}
+		sv := b.excite(scratch[u][l.Pool:l.Pool+c], sc)
+		if b.fold {
+			scaleRows(scratch[u][l.W:l.W+len(b.wp)], b.wp, sv, wruns[q])
+		}
+	}
+
+	rq := max(1, set.RowMultiple, set.RowQuantum)
+	pj := max(1, min(chunksPerThread*nt, (hw+rq-1)/rq))
+	project := func(tid, ch, nc int) {
+		u, q := ch/pj, ch%pj
+		lo, hi := split(hw, rq, q, pj)
+		if lo == hi {
+			return
+		}
+		img := first + u
+		du := d(u)[lo*c : hi*c]
+		wp := b.wp
+		if b.fold {
+			wp = scratch[u][l.W : l.W+len(b.wp)]
+		} else {
+			set.ScaleChannels(du, hi-lo, c, scratch[u][l.Scale:l.Scale+c], du)
+		}
+		var res []float32
+		if b.r != nil {
+			res = b.r[img*outSz+lo*b.cout:]
+		}
+		set.Gemm(hi-lo, b.cout, c, du, c, wp, b.bp, res, b.cout, b.out[img*outSz+lo*b.cout:], b.cout, 0, b.cout, &b.epP)
+	}
+	return []phase{{bands, r * parts}, {pool, r * pc}, {excite, r * wc}, {project, r * pj}}
+}
+
+// splitRuns returns the part of runs (packedRows) that covers packed
+// floats [lo, hi): runs cut at lo and hi, a run of alternating rows cut
+// at an odd offset starting with its other row.
+func splitRuns(runs []int32, lo, hi int) []int32 {
+	var out []int32
+	for i := 0; i+3 < len(runs); i += 4 {
+		a, b, k0, k1 := int(runs[i]), int(runs[i+1]), runs[i+2], runs[i+3]
+		a1, b1 := max(a, lo), min(b, hi)
+		if a1 >= b1 {
+			continue
+		}
+		if (a1-a)%2 == 1 {
+			k0, k1 = k1, k0
+		}
+		out = append(out, int32(a1), int32(b1), k0, k1)
+	}
+	return out
 }
 
 func (e *Executor) seBlockPlan(s *plan.Step) (*seBlock, error) {
@@ -207,29 +353,19 @@ func (b *seBlock) image(tid int, scratch []float32, img int) {
 	set, l := b.set, &b.lay
 	c := b.cexp
 	inSz, outSz := b.h*b.w*b.cin, b.oh*b.ow*b.cout
-	in := b.in[img*inSz : (img+1)*inSz]
 	out := b.out[img*outSz : (img+1)*outSz]
 	var res []float32
 	if b.r != nil {
 		res = b.r[img*outSz : (img+1)*outSz]
 	}
-	ebuf := scratch[l.E:l.D]
 	dbuf := scratch[l.D : l.D+b.oh*b.ow*c]
-	pool := scratch[l.Pool : l.Pool+c]
-	hid, sv := scratch[l.Hidden:l.Hidden+b.n1], scratch[l.Scale:l.Scale+c]
-	rowD := b.ow * c // floats per depthwise output row
-	// ebuf holds about two bands' expanded rows (plan.SEBlockLayout).
-	var win expandWindow
-	for oy0 := 0; oy0 < b.oh; oy0 += b.band {
-		oy1 := min(oy0+b.band, b.oh)
-		b.dwRows(tid, in, ebuf, nil, dbuf[oy0*rowD:oy1*rowD], &win, oy0, oy1)
-	}
+	b.bands(tid, scratch[l.E:l.D], b.in[img*inSz:(img+1)*inSz], dbuf, 0, b.oh)
 	// The pool reads D from L2 once, in the unfused pool's order (pooled
 	// band by band while in L1, the means rounded differently: the test
 	// models amplify such a change of the last bit past 1e-5).
+	pool := scratch[l.Pool : l.Pool+c]
 	set.GlobalAvgPool(dbuf, b.oh*b.ow, c, pool)
-	set.Gemm(1, b.n1, c, pool, c, b.w1, b.b1, nil, 0, hid, b.n1, 0, b.n1, &b.ep1)
-	set.Gemm(1, c, b.n1, hid, b.n1, b.w2, b.b2, nil, 0, sv, c, 0, c, &b.ep2)
+	sv := b.excite(pool, scratch)
 	wp := b.wp
 	if b.fold {
 		wp = scratch[l.W : l.W+len(b.wp)]
@@ -240,4 +376,26 @@ func (b *seBlock) image(tid int, scratch []float32, img int) {
 	// One GEMM over the image (in bands, its edge tiles would round some
 	// rows differently from the unfused project's).
 	set.Gemm(b.oh*b.ow, b.cout, c, dbuf, c, wp, b.bp, res, b.cout, out, b.cout, 0, b.cout, &b.epP)
+}
+
+// bands computes output rows [r0, r1) of an image's depthwise output
+// (in: the image's block input) into the same rows of d, band by band,
+// the expanded rows in ebuf (about two bands': plan.SEBlockLayout).
+func (b *seBlock) bands(tid int, ebuf, in, d []float32, r0, r1 int) {
+	rowD := b.ow * b.cexp
+	var win expandWindow
+	for oy0 := r0; oy0 < r1; oy0 += b.band {
+		oy1 := min(oy0+b.band, r1)
+		b.dwRows(tid, in, ebuf, nil, d[oy0*rowD:oy1*rowD], &win, oy0, oy1)
+	}
+}
+
+// excite runs fc1 and fc2 on the pooled channels into the hidden and
+// scale vectors of scratch (plan.SELayout) and returns the scale.
+func (b *seBlock) excite(pool, scratch []float32) []float32 {
+	l, c := &b.lay, b.cexp
+	hid, sv := scratch[l.Hidden:l.Hidden+b.n1], scratch[l.Scale:l.Scale+c]
+	b.set.Gemm(1, b.n1, c, pool, c, b.w1, b.b1, nil, 0, hid, b.n1, 0, b.n1, &b.ep1)
+	b.set.Gemm(1, c, b.n1, hid, b.n1, b.w2, b.b2, nil, 0, sv, c, 0, c, &b.ep2)
+	return sv
 }

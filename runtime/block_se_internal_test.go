@@ -36,12 +36,42 @@ func TestScaleRowsPacked(t *testing.T) {
 			for i := range got {
 				got[i] = 12345 // every element must be written
 			}
-			scaleRows(got, pw, s, packedRows(set, n, k))
+			runs := packedRows(set, n, k)
+			scaleRows(got, pw, s, runs)
 			for i := range want {
 				if got[i] != want[i] {
 					t.Fatalf("%s n=%d k=%d: packed element %d is %g, want %g", isa, n, k, i, got[i], want[i])
 				}
 			}
+			// Split over threads: the runs cut at ranges (splitRuns; the
+			// runtime's are whole lines, here any floats too) write the
+			// same, each only its range.
+			for _, pg := range [][2]int{{2, 1}, {3, 1}, {7, 1}, {3, 16}} {
+				parts, grain := pg[0], pg[1]
+				for i := range got {
+					got[i] = 12345
+				}
+				for q := 0; q < parts; q++ {
+					lo, hi := split(size, grain, q, parts)
+					scaleRows(got[lo:hi:hi], pw[lo:hi], s, offsetRuns(splitRuns(runs, lo, hi), -lo))
+				}
+				for i := range want {
+					if got[i] != want[i] {
+						t.Fatalf("%s n=%d k=%d in %d parts: packed element %d is %g, want %g", isa, n, k, parts, i, got[i], want[i])
+					}
+				}
+			}
 		}
 	}
+}
+
+// offsetRuns moves runs by d floats (a part's runs onto the part alone,
+// so that a write outside it would panic).
+func offsetRuns(runs []int32, d int) []int32 {
+	out := append([]int32(nil), runs...)
+	for i := 0; i+3 < len(out); i += 4 {
+		out[i] += int32(d)
+		out[i+1] += int32(d)
+	}
+	return out
 }

@@ -12,6 +12,7 @@ import (
 	"github.com/mnc-go/mnc/passes"
 	"github.com/mnc-go/mnc/plan"
 	"github.com/mnc-go/mnc/reference"
+	"github.com/mnc-go/mnc/runtime"
 )
 
 // TestSEBlocksMatchUnfused: V3-Large and V3-Small with their SE blocks
@@ -78,7 +79,17 @@ func TestSEBlocksMatchUnfused(t *testing.T) {
 					}
 					for _, threads := range []int{1, 2, 3} {
 						what := fmt.Sprintf("%s %s b%d t%d scratch %d", spec, isa, batch, threads, budget)
+						// On 3 threads the images left over split the
+						// scaled weights' copy too (small here).
+						chunk := runtime.SetSEWeightChunk(16)
+						if threads != 3 {
+							runtime.SetSEWeightChunk(chunk)
+						}
+						if batch%threads != 0 {
+							checkSplitSE(t, what, q, threads)
+						}
 						want, got := execute(t, base, threads, ins), execute(t, q, threads, ins)
+						runtime.SetSEWeightChunk(chunk)
 						for i := range want {
 							d, ref, err := reference.MaxAbsDiff(got[i], want[i])
 							if err != nil {
@@ -188,5 +199,19 @@ func TestSEBlockValidate(t *testing.T) {
 	}
 	if err := p.Validate(); err != nil {
 		t.Fatal(err)
+	}
+}
+
+// checkSplitSE fails unless p's SE blocks run split within the images
+// on threads threads (more steps walked than the plan has: phases).
+func checkSplitSE(t *testing.T, what string, p *plan.Plan, threads int) {
+	t.Helper()
+	e, err := runtime.New(p, runtime.Options{Threads: threads})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer e.Close()
+	if runtime.Phases(e) <= len(p.Steps) {
+		t.Errorf("%s: %d steps walked for %d plan steps: no SE block split within its images", what, runtime.Phases(e), len(p.Steps))
 	}
 }

@@ -62,9 +62,14 @@ type Executor struct {
 // the step closures only slices, never the Executor, so an Executor that is
 // dropped without Close is finalized and its threads stop.
 type core struct {
+	// The steps the threads walk: the plan's steps, each one or, for a
+	// fused SE block split within its images (block_se.go), several in a
+	// row (phases), with a wait for completion between them as between
+	// steps.
 	steps  []stepFunc
 	chunks []int        // per step: how many pieces its work is cut into
 	local  []*localStep // per step: nil, or how it waits for the step before (local.go)
+	planOf []int        // per step: the plan step it computes (a part of)
 	sched  *sched
 
 	profiling bool // read by thread 0 only
@@ -78,6 +83,12 @@ type core struct {
 // stepFunc computes chunk c of the nc chunks of one step on thread tid
 // (tid only selects per-thread scratch).
 type stepFunc func(tid, c, nc int)
+
+// phase is one of the steps a plan step runs as: its function and chunks.
+type phase struct {
+	f      stepFunc
+	chunks int
+}
 
 // New prepares p for execution: it checks the plan against the kernels of
 // its ISA (refusing an ISA this machine lacks), allocates the arena and
@@ -126,17 +137,27 @@ func New(p *plan.Plan, opts Options) (*Executor, error) {
 			e.pads = append(e.pads, make([]float32, ps))
 		}
 	}
+	planChunks := make([]int, len(p.Steps)) // a step of several phases: 1 (never share-local)
 	for i := range p.Steps {
-		f, err := e.prepare(&p.Steps[i])
+		ph, err := e.phases(&p.Steps[i])
 		if err != nil {
 			return nil, fmt.Errorf("runtime: step %d (%s %q): %w", i, p.Steps[i].Kind, p.Steps[i].Name, err)
 		}
-		e.steps = append(e.steps, f)
-		e.chunks = append(e.chunks, chunksOf(&p.Steps[i], nt, set))
+		planChunks[i] = 1
+		if len(ph) == 1 {
+			planChunks[i] = ph[0].chunks
+		}
+		for _, f := range ph {
+			e.steps = append(e.steps, f.f)
+			e.chunks = append(e.chunks, f.chunks)
+			e.planOf = append(e.planOf, i)
+		}
 	}
 	e.local = make([]*localStep, len(e.steps))
-	for i := range e.local {
-		e.local[i] = shareLocal(p, i, e.chunks, nt, set)
+	for i := 1; i < len(e.local); i++ {
+		if pi := e.planOf[i]; pi == e.planOf[i-1]+1 && (i+1 == len(e.steps) || e.planOf[i+1] != pi) {
+			e.local[i] = shareLocal(p, pi, planChunks, nt, set)
+		}
 	}
 	e.prof = make([]time.Duration, len(e.steps))
 	e.sched = newSched(len(e.steps), nt, e.local)
@@ -160,6 +181,19 @@ func (e *Executor) Close() {
 	e.sched.mu.Lock()
 	e.sched.cond.Broadcast()
 	e.sched.mu.Unlock()
+}
+
+// phases prepares plan step s: one phase, or several (an SE block split
+// within its images).
+func (e *Executor) phases(s *plan.Step) ([]phase, error) {
+	if plan.IsSEBlock(s) {
+		return e.prepSEBlock(s) // block_se.go
+	}
+	f, err := e.prepare(s)
+	if err != nil {
+		return nil, err
+	}
+	return []phase{{f, chunksOf(s, e.nt, e.set)}}, nil
 }
 
 // chunksOf decides how many pieces a step is cut into: one for small and
@@ -210,8 +244,15 @@ const chunksPerThread = 4
 // add none (before this scheme every step was one).
 func (e *Executor) Barriers() int { return barriers(e.chunks, e.local, e.nt) }
 
-// Chunks returns how many chunks each step is cut into (a copy).
-func (e *Executor) Chunks() []int { return append([]int(nil), e.chunks...) }
+// Chunks returns how many chunks each plan step is cut into: for a step
+// run in several phases, the most of any phase.
+func (e *Executor) Chunks() []int {
+	c := make([]int, len(e.plan.Steps))
+	for i, n := range e.chunks {
+		c[e.planOf[i]] = max(c[e.planOf[i]], n)
+	}
+	return c
+}
 
 // Plan returns the plan the executor runs.
 func (e *Executor) Plan() *plan.Plan { return e.plan }

@@ -23,3 +23,18 @@ func WorkersExited(e *Executor) func() bool {
 func DWByChannels(p *kernels.DWParams, batch, nt int, set *kernels.Set) bool {
 	return dwByChannels(p, batch, nt, set)
 }
+
+// SetSEWeightChunk sets seWeightChunk (the fewest floats of an SE block's
+// scaled weights' copy per chunk) and returns the old value.
+func SetSEWeightChunk(n int) int {
+	old := seWeightChunk
+	seWeightChunk = n
+	return old
+}
+
+// Phases returns how many steps e's threads walk (a plan step may run as
+// several: an SE block split within its images).
+func Phases(e *Executor) int { return len(e.steps) }
+
+// PhaseChunks returns the chunks of every step e's threads walk.
+func PhaseChunks(e *Executor) []int { return append([]int(nil), e.chunks...) }

@@ -40,10 +40,13 @@ func (e *Executor) SetProfiling(on bool) {
 
 // Profile returns the per-step times recorded since SetProfiling(true).
 func (e *Executor) Profile() []StepTime {
-	out := make([]StepTime, len(e.prof))
-	for i, d := range e.prof {
+	out := make([]StepTime, len(e.plan.Steps))
+	for i := range out {
 		s := &e.plan.Steps[i]
-		out[i] = StepTime{Index: i, Name: s.Name, Kind: s.Kind, Algo: s.Algo, Total: d, Runs: e.runs}
+		out[i] = StepTime{Index: i, Name: s.Name, Kind: s.Kind, Algo: s.Algo, Runs: e.runs}
+	}
+	for i, d := range e.prof { // a step run in phases: their sum
+		out[e.planOf[i]].Total += d
 	}
 	return out
 }

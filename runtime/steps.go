@@ -8,7 +8,8 @@ import (
 )
 
 // prepare checks one step against the kernel set and returns the function
-// that computes a thread's share of it. Everything a run needs — slices of
+// that computes a thread's share of it (of every step but an SE block:
+// phases). Everything a run needs — slices of
 // the arena, kernel parameters — is resolved here, once.
 func (e *Executor) prepare(s *plan.Step) (stepFunc, error) {
 	if err := checkDTypes(s); err != nil {

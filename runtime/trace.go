@@ -52,14 +52,31 @@ func (e *Executor) LastTrace() Trace {
 	}
 	t.Start = e.tb.t0
 	n := len(e.steps)
-	for i := 0; i < n; i++ {
-		t.StepEnd = append(t.StepEnd, time.Duration(e.tb.stepEnd[i]))
+	// A plan step run in phases (e.planOf) is one step here: it ends
+	// with its last phase, and a thread's span runs from its first
+	// chunk of any phase to its last.
+	for i := 0; i < n; {
+		j := i + 1
+		for j < n && e.planOf[j] == e.planOf[i] {
+			j++
+		}
+		t.StepEnd = append(t.StepEnd, time.Duration(e.tb.stepEnd[j-1]))
 		for th := 0; th < e.nt; th++ {
-			s := e.tb.spans[3*(th*n+i):]
-			if s[2] > 0 {
-				t.Spans = append(t.Spans, TraceSpan{Step: i, Thread: th, Chunks: int(s[2]), Start: time.Duration(s[0]), End: time.Duration(s[1])})
+			sp := TraceSpan{Step: e.planOf[i], Thread: th}
+			for k := i; k < j; k++ {
+				s := e.tb.spans[3*(th*n+k):]
+				if s[2] > 0 {
+					if sp.Chunks == 0 {
+						sp.Start = time.Duration(s[0])
+					}
+					sp.End, sp.Chunks = time.Duration(s[1]), sp.Chunks+int(s[2])
+				}
+			}
+			if sp.Chunks > 0 {
+				t.Spans = append(t.Spans, sp)
 			}
 		}
+		i = j
 	}
 	return t
 }
