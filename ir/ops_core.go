@@ -51,13 +51,18 @@ func inferConv(n *Node) (Shape, error) {
 	if g <= 0 {
 		return fail(n, "group %d must be positive", g)
 	}
-	if a.Strides[0] <= 0 || a.Strides[1] <= 0 || a.Dilations[0] <= 0 || a.Dilations[1] <= 0 {
-		return fail(n, "strides %v and dilations %v must be positive", a.Strides, a.Dilations)
+	if x[1] >= 0 && g > x[1] {
+		return fail(n, "group %d is more than the input's %d channels", g, x[1])
 	}
-	for _, p := range a.Pads {
-		if p < 0 {
-			return fail(n, "negative pads %v", a.Pads)
+	// A 0×0 kernel passed every check below and indexed an empty weight
+	// row in the kernels.
+	for _, d := range w {
+		if d <= 0 || d > MaxDim {
+			return fail(n, "weight %q has shape %v: every dimension must be between 1 and %d", n.Input(1).Name, w, MaxDim)
 		}
+	}
+	if err := checkWindow(n, [2]int{w[2], w[3]}, a.Strides, a.Dilations, a.Pads); err != nil {
+		return nil, err
 	}
 	if x[1] >= 0 && x[1] != w[1]*g {
 		return fail(n, "input has %d channels but weight %q expects %d (in/group %d × group %d)", x[1], n.Input(1).Name, w[1]*g, w[1], g)
@@ -141,8 +146,8 @@ func inferPool(n *Node) (Shape, error) {
 	if d[0] == 0 {
 		d = [2]int{1, 1}
 	}
-	if a.Kernel[0] <= 0 || a.Kernel[1] <= 0 || a.Strides[0] <= 0 || a.Strides[1] <= 0 {
-		return fail(n, "kernel %v and strides %v must be positive", a.Kernel, a.Strides)
+	if err := checkWindow(n, a.Kernel, a.Strides, d, a.Pads); err != nil {
+		return nil, err
 	}
 	oh := ConvOutSize(x[2], a.Kernel[0], a.Strides[0], a.Pads[0], a.Pads[2], d[0], a.CeilMode)
 	ow := ConvOutSize(x[3], a.Kernel[1], a.Strides[1], a.Pads[1], a.Pads[3], d[1], a.CeilMode)
@@ -283,6 +288,11 @@ func inferPad(n *Node) (Shape, error) {
 		return fail(n, "unsupported pad mode %q", a.PadMode)
 	}
 	out := x.Clone()
+	for _, p := range a.PadAmounts {
+		if p < -MaxDim || p > MaxDim {
+			return fail(n, "pads %v must be between %d and %d", a.PadAmounts, -MaxDim, MaxDim)
+		}
+	}
 	for i := range out {
 		if x[i] < 0 {
 			continue // an unknown (batch) dimension stays unknown

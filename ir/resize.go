@@ -165,6 +165,11 @@ func inferConvTranspose(n *Node) (Shape, error) {
 	if g <= 0 {
 		return fail("group %d must be positive", g)
 	}
+	for _, d := range w {
+		if d <= 0 || d > MaxDim {
+			return fail("weight %q has shape %v: every dimension must be between 1 and %d", n.Input(1).Name, w, MaxDim)
+		}
+	}
 	if a.Fused.Residual {
 		return fail("a fused residual is not supported on ConvTranspose")
 	}

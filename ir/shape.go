@@ -24,6 +24,43 @@ func (g *Graph) InferShapes() error {
 	return nil
 }
 
+// MaxDim bounds the dimensions and window sizes shape inference accepts,
+// and MaxElements a node output's element count: a plan's tensors are far
+// smaller (the memory budget refuses them first, with sizes), but a
+// hostile model's shapes must not overflow int on the way there (a Pad of
+// MaxInt64 made an 8-pixel axis 6, a Concat doubling 64 times made 0).
+const (
+	MaxDim      = 1 << 40
+	MaxElements = 1 << 52
+)
+
+// checkWindow checks a convolution's or pool's kernel, strides, dilations
+// and pads: positive (pads non-negative) and small enough that the window
+// arithmetic of ConvOutSize cannot overflow.
+func checkWindow(n *Node, kernel, strides, dil [2]int, pads [4]int) error {
+	for k := 0; k < 2; k++ {
+		if kernel[k] <= 0 || kernel[k] > MaxDim {
+			_, err := fail(n, "kernel %v must be positive and at most %d", kernel, MaxDim)
+			return err
+		}
+		if strides[k] <= 0 || dil[k] <= 0 || strides[k] > MaxDim || dil[k] > MaxDim {
+			_, err := fail(n, "strides %v and dilations %v must be positive and at most %d", strides, dil, MaxDim)
+			return err
+		}
+		if kernel[k]-1 > MaxDim/dil[k] {
+			_, err := fail(n, "kernel %v dilated by %v spans more than %d", kernel, dil, MaxDim)
+			return err
+		}
+	}
+	for _, p := range pads {
+		if p < 0 || p > MaxDim {
+			_, err := fail(n, "pads %v must be non-negative and at most %d", pads, MaxDim)
+			return err
+		}
+	}
+	return nil
+}
+
 // ConvOutSize is the output length of a convolution or pool along one axis.
 func ConvOutSize(in, k, stride, padBegin, padEnd, dilation int, ceil bool) int {
 	ek := dilation*(k-1) + 1
@@ -95,6 +132,9 @@ func InferNode(n *Node) (Shape, error) {
 	}
 	out, err := info.Infer(n)
 	if err == nil {
+		err = checkOutput(n, out)
+	}
+	if err == nil {
 		err = checkDecisions(n)
 	}
 	if a := n.Attrs.Fused.Act; err == nil && (a == ActPRelu || a == ActRequant) {
@@ -104,6 +144,24 @@ func InferNode(n *Node) (Shape, error) {
 		}
 	}
 	return out, err
+}
+
+// checkOutput refuses an output with a dimension beyond MaxDim or more than
+// MaxElements elements. Unknown (negative) dimensions and empty outputs
+// pass (ONNX has empty tensors; the reference executor computes them, and
+// passes.Compile refuses them).
+func checkOutput(n *Node, out Shape) error {
+	elems := 1
+	for _, d := range out {
+		switch {
+		case d > MaxDim || d > 0 && elems > MaxElements/d:
+			_, err := fail(n, "output shape %v is too large (a dimension above 2^40 or more than 2^52 elements)", out)
+			return err
+		case d > 0:
+			elems *= d
+		}
+	}
+	return nil
 }
 
 // checkDecisions checks what the fusion passes recorded on n against its

@@ -2,6 +2,7 @@ package ir
 
 import (
 	"errors"
+	"math"
 	"strings"
 	"testing"
 )
@@ -131,6 +132,18 @@ func TestInferErrors(t *testing.T) {
 		{"pad mode", OpPad, Attrs{PadAmounts: make([]int, 4), PadMode: "wrap"}, []Shape{{4, 4}}, `unsupported pad mode "wrap"`},
 		{"softmax axis", OpSoftmax, Attrs{Axis: 3}, []Shape{{1, 10}}, "axis 3 out of range"},
 		{"pool window", OpMaxPool, Attrs{Kernel: [2]int{0, 2}, Strides: [2]int{1, 1}}, []Shape{{1, 1, 4, 4}}, "must be positive"},
+		// Hostile shapes: each passed inference and broke later (a kernel
+		// panicked on the 0×0 weight, the Pads wrapped around int).
+		{"conv 0×0 kernel", OpConv, ConvAttrs(1, 0, 1), []Shape{{1, 3, 8, 8}, {4, 3, 0, 0}}, `weight "b" has shape [4×3×0×0]: every dimension must be between 1`},
+		{"conv 0 outputs", OpConv, ConvAttrs(1, 0, 1), []Shape{{1, 3, 8, 8}, {0, 3, 3, 3}}, "every dimension must be between 1"},
+		{"conv group beyond channels", OpConv, ConvAttrs(1, 0, 1<<62), []Shape{{1, 3, 8, 8}, {4, 5, 3, 3}}, "group 4611686018427387904 is more than the input's 3 channels"},
+		{"conv dilation overflow", OpConv, Attrs{Strides: [2]int{1, 1}, Dilations: [2]int{1 << 40, 1 << 40}, Group: 1}, []Shape{{1, 3, 8, 8}, {4, 3, 3, 3}}, "spans more than"},
+		{"conv huge stride", OpConv, Attrs{Strides: [2]int{math.MaxInt, 1}, Dilations: [2]int{1, 1}, Group: 1}, []Shape{{1, 3, 8, 8}, {4, 3, 3, 3}}, "must be positive and at most"},
+		{"pool huge pads", OpMaxPool, Attrs{Kernel: [2]int{2, 2}, Strides: [2]int{1, 1}, Pads: [4]int{math.MaxInt, 0, 0, 0}}, []Shape{{1, 1, 4, 4}}, "pads [9223372036854775807 0 0 0] must be non-negative and at most"},
+		{"pad MaxInt", OpPad, Attrs{PadAmounts: []int{0, 0, math.MaxInt, math.MaxInt}}, []Shape{{1, 8}}, "pads [0 0 9223372036854775807 9223372036854775807] must be between"},
+		{"pad MinInt", OpPad, Attrs{PadAmounts: []int{0, math.MinInt, 0, 0}}, []Shape{{1, 8}}, "must be between"},
+		{"concat too large", OpConcat, Attrs{Axis: 1}, []Shape{{1, 1 << 40, 2, 2}, {1, 1 << 40, 2, 2}}, "output shape [1×2199023255552×2×2] is too large"},
+		{"matmul too many elements", OpMatMul, Attrs{}, []Shape{{1 << 30, 4}, {4, 1 << 30}}, "is too large"},
 		{"fused residual", OpConv, Attrs{Strides: [2]int{1, 1}, Dilations: [2]int{1, 1}, Group: 1, Fused: Epilogue{Residual: true}}, []Shape{{1, 2, 4, 4}, {2, 2, 1, 1}, nil, {1, 2, 4, 3}}, "residual"},
 	} {
 		_, err := infer(c.op, c.a, c.shapes...)

@@ -24,6 +24,13 @@ func Compile(g *ir.Graph, opts Options, set *kernels.Set) (*plan.Plan, *Report, 
 	if len(g.Inputs) == 0 {
 		return nil, nil, fmt.Errorf("graph %q has no inputs: there is nothing to compile for", g.Name)
 	}
+	// A plan's tensors have rank 1 to plan.MaxRank; a scalar input
+	// reached emit-steps, which reads the batch from dimension 0.
+	for _, v := range g.Inputs {
+		if len(v.Shape) == 0 || len(v.Shape) > plan.MaxRank {
+			return nil, nil, fmt.Errorf("graph input %q has shape %v: mnc compiles inputs of rank 1 to %d", v.Name, v.Shape, plan.MaxRank)
+		}
+	}
 	st := newState(g, opts, set)
 	batch := opts.Batch
 	if batch == 0 && len(st.G.Inputs) > 0 && len(st.G.Inputs[0].Shape) > 0 {
@@ -37,6 +44,15 @@ func Compile(g *ir.Graph, opts Options, set *kernels.Set) (*plan.Plan, *Report, 
 	}
 	if err := st.G.Verify(); err != nil {
 		return nil, nil, fmt.Errorf("input graph: %w", err)
+	}
+	// A plan holds no empty tensors: the runtime refused them after
+	// compiling, naming no node, and a 0×0 kernel panicked in a kernel.
+	for _, n := range st.G.Nodes {
+		for _, v := range n.Outputs {
+			if slices.Contains(v.Shape, 0) {
+				return nil, nil, fmt.Errorf("node %q (%s): output %q has shape %v: mnc does not compile empty tensors", n.Name, n.Op, v.Name, v.Shape)
+			}
+		}
 	}
 	var rel *releaser
 	if opts.ReleaseWeights && opts.Weights != nil {

@@ -131,4 +131,19 @@ func TestOddGraphs(t *testing.T) {
 	if _, _, err := Compile(g, Options{}, set); err == nil || !strings.Contains(err.Error(), "no inputs") {
 		t.Errorf("empty graph: %v", err)
 	}
+	// A scalar input (an ONNX input of shape []) panicked in emit-steps,
+	// which reads the batch from dimension 0.
+	g = ir.New("scalar")
+	s := g.AddInput("s")
+	g.SetOutputs(g.AddNode(ir.OpRelu, "r", ir.Attrs{}, s))
+	if _, _, err := Compile(g, Options{Level: 2}, set); err == nil || !strings.Contains(err.Error(), `graph input "s" has shape []: mnc compiles inputs of rank 1 to 8`) {
+		t.Errorf("scalar input: %v", err)
+	}
+	// An empty tensor (a Pad or Slice to nothing; an ONNX Conv of 0 output
+	// channels) was refused by the runtime after compiling, naming no node.
+	b, y = newBuilder(1, 2, 4, 4)
+	g = b.finish(b.add(ir.OpPad, ir.Attrs{PadAmounts: []int{0, 0, -2, 0, 0, 0, -2, 0}}, y))
+	if _, _, err := Compile(g, Options{Level: 2}, set); err == nil || !strings.Contains(err.Error(), "(Pad): output") || !strings.Contains(err.Error(), "has shape [1×2×0×4]: mnc does not compile empty tensors") {
+		t.Errorf("empty output: %v", err)
+	}
 }

@@ -48,6 +48,34 @@ func onnxFile(t *testing.T, path string, shape []int64, constShape int64) {
 	}
 }
 
+// convFile writes an ONNX model of one Conv of x [1×3×8×8] by an all-zero
+// weight of the given dimensions.
+func convFile(t *testing.T, path string, w ...int64) {
+	t.Helper()
+	n := int64(1)
+	for _, d := range w {
+		n *= d
+	}
+	dims := []*pb.TensorShapeProto_Dimension{}
+	for _, d := range []int64{1, 3, 8, 8} {
+		dims = append(dims, &pb.TensorShapeProto_Dimension{Value: &pb.TensorShapeProto_Dimension_DimValue{DimValue: d}})
+	}
+	g := &pb.GraphProto{Name: proto.String("c"),
+		Input: []*pb.ValueInfoProto{{Name: proto.String("x"), Type: &pb.TypeProto{Value: &pb.TypeProto_TensorType{
+			TensorType: &pb.TypeProto_Tensor{ElemType: proto.Int32(1), Shape: &pb.TensorShapeProto{Dim: dims}}}}}},
+		Output:      []*pb.ValueInfoProto{{Name: proto.String("y")}},
+		Initializer: []*pb.TensorProto{{Name: proto.String("w"), Dims: w, DataType: proto.Int32(1), RawData: make([]byte, 4*n)}},
+		Node:        []*pb.NodeProto{{OpType: proto.String("Conv"), Name: proto.String("conv"), Input: []string{"x", "w"}, Output: []string{"y"}}}}
+	data, err := proto.Marshal(&pb.ModelProto{IrVersion: proto.Int64(8), Graph: g,
+		OpsetImport: []*pb.OperatorSetIdProto{{Domain: proto.String(""), Version: proto.Int64(17)}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(path, data, 0o644); err != nil {
+		t.Fatal(err)
+	}
+}
+
 // boundedCLI runs mnc in-process and reports its wall time and the bytes
 // it allocated.
 func boundedCLI(t *testing.T, args ...string) (code int, out, errs string, d time.Duration, alloc uint64) {
@@ -103,6 +131,8 @@ func TestHostileInputs(t *testing.T) {
 	if err := os.WriteFile(narrow, nb.Bytes(), 0o644); err != nil {
 		t.Fatal(err)
 	}
+	k0 := filepath.Join(dir, "kernel_0x0.onnx")
+	convFile(t, k0, 4, 3, 0, 0)
 	pipe := func(data []byte) string {
 		r, w, err := os.Pipe()
 		if err != nil {
@@ -142,6 +172,7 @@ func TestHostileInputs(t *testing.T) {
 		{"PNG of 2^27×1", []string{"run", "-max-memory", "1GiB", "-image", wide, "mobilenet_v3_small:res=64"}, "decoding the png image of 134217728×1 pixels needs 3.50 GiB, more than the memory budget of 1.00 GiB"},
 		{"PNG of 1×60000", []string{"run", "-max-memory", "1GiB", "-image", narrow, "mobilenet_v3_small:res=64"}, "resizing a 1×60000 image to 73×4380000 pixels needs 1.21 GiB"},
 		{"-calib-random 100000", []string{"compile", "-int8", "-calib-random", "100000", "-o", filepath.Join(dir, "q.plan"), "mobilenet_v2"}, "100000 calibration inputs [1×3×224×224] needs 56.08 GiB"},
+		{"Conv of a 0×0 kernel", []string{"run", "-threads", "1", k0}, `node "conv" (Conv): weight "w" has shape [4×3×0×0]: every dimension must be between 1`},
 		{"-calib /dev/zero", []string{"compile", "-int8", "-calib", "/dev/zero", "-o", filepath.Join(dir, "q.plan"), "mobilenet_v3_small:res=64"}, "-calib /dev/zero is a device"},
 		{"-calib through a pipe", []string{"compile", "-int8", "-calib", pipe(make([]byte, 4*3*64*64)), "-o", filepath.Join(dir, "q.plan"), "mobilenet_v3_small:res=64"}, ""},
 	} {
