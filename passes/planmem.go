@@ -1,6 +1,7 @@
 package passes
 
 import (
+	"fmt"
 	"slices"
 	"sort"
 
@@ -78,6 +79,13 @@ func planMemory(s *State) error {
 			continue
 		}
 		newBuf(out, i)
+	}
+	if n, at := peakLive(bufs, end); n > MaxLive {
+		name := "the graph's outputs"
+		if at >= 0 && at < len(p.Steps) {
+			name = fmt.Sprintf("step %d %q", at, p.Steps[at].Name)
+		}
+		return fmt.Errorf("%d tensors are live at once (at %s); mnc plans at most %d (placing them takes time quadratic in that number)", n, name, MaxLive)
 	}
 	arenaSize := placeBuffers(bufs, false)
 	if s.Opts.Threads == 2 {
@@ -287,6 +295,28 @@ func placeBuffers(bufs []*buffer, centred bool) int {
 		size = max(size, off+b.size)
 	}
 	return size
+}
+
+// MaxLive bounds the tensors live at once in a plan: placeBuffers compares
+// each buffer with those live beside it, so a graph of 10^5 outputs (or
+// branches meeting in one Concat) took hours. MobileNets keep 2-4 live.
+const MaxLive = 4096
+
+// peakLive is the largest number of buffers live at one step and the first
+// step where it is reached (-1: the graph inputs; end: the outputs).
+func peakLive(bufs []*buffer, end int) (peak, at int) {
+	delta := make([]int, end+3) // index t+1 for step t
+	for _, b := range bufs {
+		delta[b.def+1]++
+		delta[b.last+2]--
+	}
+	live := 0
+	for i, d := range delta {
+		if live += d; live > peak {
+			peak, at = live, i-1
+		}
+	}
+	return peak, at
 }
 
 // centreSlots is how many centred slots placeBuffers tries.

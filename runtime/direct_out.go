@@ -19,26 +19,39 @@ import (
 // second output would be copied from an arena the concat never wrote).
 // Earlier tensors in the range (the memory plan reuses it before the
 // output is made) are unaffected: the concat does not write the arena.
+//
+// The last writer of each range is found in one pass over the steps; the
+// checks after it walk the steps once per Concat output, and are skipped
+// (every output copied) when that would take more than maxDirectWork
+// operands: a plan of 10^4 outputs and 10^4 steps took 7 s in New.
 func directOutputs(p *plan.Plan) []int {
+	const maxDirectWork = 1 << 24
 	direct := make([]int, len(p.Outputs))
-	same := func(a, b plan.Operand) bool { return a.Off == b.Off && a.Size() == b.Size() }
 	overlap := func(a, b plan.Operand) bool { return a.Off < b.End() && b.Off < a.End() }
+	type span struct{ off, size int }
+	lastWriter := make(map[span]int, len(p.Steps))
+	for si := range p.Steps {
+		o := p.Steps[si].Out
+		lastWriter[span{o.Off, o.Size()}] = si // the last writer: outputs are not overwritten after it
+	}
+	work := 0
 	for i, out := range p.Outputs {
 		direct[i] = -1
-		producer := -1
-		for si := range p.Steps {
-			if s := &p.Steps[si]; same(s.Out, out.Buf) {
-				producer = si // the last writer: outputs are not overwritten after it
-			}
-		}
-		if producer < 0 {
+		producer, ok := lastWriter[span{out.Buf.Off, out.Buf.Size()}]
+		if !ok {
 			continue
 		}
 		s := &p.Steps[producer]
 		if s.Kind != plan.KindGeneric || s.Op != ir.OpConcat || s.Out.NHWC {
 			continue
 		}
-		ok := true
+		if work += len(p.Steps) + len(p.Outputs); work > maxDirectWork {
+			for j := range direct {
+				direct[j] = -1
+			}
+			return direct
+		}
+		ok = true
 		for si := producer + 1; si < len(p.Steps) && ok; si++ {
 			t := &p.Steps[si]
 			for j, o := range t.In {

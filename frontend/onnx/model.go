@@ -37,6 +37,9 @@ func Open(path string) (*Model, error) {
 // error messages (usually the file name); dir is where external data files
 // are read from ("" forbids external data).
 func Parse(name string, data []byte, dir string) (*Model, error) {
+	if err := checkGraphSize(name, data); err != nil {
+		return nil, err
+	}
 	m := &pb.ModelProto{}
 	if err := proto.Unmarshal(data, m); err != nil {
 		return nil, fmt.Errorf("%s: not a valid ONNX model: %v", name, err)
