@@ -45,6 +45,10 @@ type sched struct {
 	cond     sync.Cond // signalled when gen changes, a step completes, or on close
 	sleepers atomic.Int32
 	closed   atomic.Bool
+	// ownPs: each thread has a P of its own (threads <= GOMAXPROCS when
+	// the executor was made), so a waiting thread polls spinQuiet before
+	// yielding.
+	ownPs bool
 
 	workers sync.WaitGroup // worker goroutines still running (threads 1..nt-1)
 }
@@ -62,6 +66,7 @@ func newSched(steps, nt int, local []*localStep) *sched {
 		}
 	}
 	s.shares = make([]paddedCounter, k*nt)
+	s.ownPs = nt <= goruntime.GOMAXPROCS(0)
 	s.cond.L = &s.mu
 	return s
 }
@@ -86,9 +91,22 @@ type paddedCounter struct {
 // costs tens of microseconds (a futex wake and a reschedule), more than
 // most steps take (V3-Small's ~100 steps run in ~15 µs each), so a thread
 // waiting for a step or for the next run spins this long first. Spinning
-// burns at most this much CPU per wait, and yields the core every few
-// microseconds (waitUntil) in case the thread it waits for shares it.
+// burns at most this much CPU per wait; after spinQuiet it yields the core
+// every few microseconds (waitUntil) in case the thread it waits for
+// shares it.
 const spinFor = 200 * time.Microsecond
+
+// spinQuiet is how long a waiting thread polls before it starts yielding,
+// when every thread has a P of its own (sched.ownPs). Most waits are the
+// few microseconds by which the other thread's share of a step ends later,
+// on a core of its own: yielding there (a Gosched and a sched_yield every
+// 256 polls) delayed seeing the step complete (on 2 threads V1's thread 0
+// saw the other's last chunk end 1.0-1.7 µs after it did, at each of its
+// 19 barriers; 0.3 µs without) and offered the core to whatever else was
+// runnable. Longer quiet spins cost time when the machine is
+// oversubscribed (25 µs: 2-thread runs 1-3% slower at load 8), where the
+// thread waited for may be queued behind the spinning one.
+const spinQuiet = 8 * time.Microsecond
 
 // spinCheck is how many polls run between clock reads while spinning.
 const spinCheck = 256
@@ -112,15 +130,19 @@ func (s *sched) waitUntil(ready func() bool) {
 			return
 		}
 		if i%spinCheck == spinCheck-1 {
-			// The thread we wait for may be queued behind us: a goroutine
-			// when there are more threads than Ps, or an OS thread when
-			// the machine is oversubscribed. Let it run.
-			goruntime.Gosched()
-			osYield()
 			if t0.IsZero() {
 				t0 = time.Now()
-			} else if time.Since(t0) > spinFor {
+			}
+			d := time.Since(t0)
+			if d > spinFor {
 				break
+			}
+			if !s.ownPs || d >= spinQuiet {
+				// The thread we wait for may be queued behind us: a
+				// goroutine when there are more threads than Ps, or an
+				// OS thread when the machine is oversubscribed. Let it run.
+				goruntime.Gosched()
+				osYield()
 			}
 		}
 	}
