@@ -9,6 +9,10 @@ type TraceSpan struct {
 	Step, Thread int
 	Chunks       int
 	Start, End   time.Duration
+	// Busy is the time the thread spent in the step's chunks; the rest of
+	// End − Start it waited (a share-local step's wait for the other
+	// share, local.go) or was descheduled.
+	Busy time.Duration
 }
 
 // Trace is one traced run.
@@ -24,13 +28,13 @@ type Trace struct {
 }
 
 // traceBuf holds the traced run: per thread and step the first chunk's
-// start, the last chunk's end (ns since the run's start, 0: none) and the
-// chunk count. Each thread writes only its own rows, each write before the
-// finish() that publishes the chunk, so thread 0 reads them all once the
-// run has completed.
+// start, the last chunk's end (ns since the run's start, 0: none), the
+// chunk count and the time spent in chunks. Each thread writes only its
+// own rows, each write before the finish() that publishes the chunk, so
+// thread 0 reads them all once the run has completed.
 type traceBuf struct {
 	t0      time.Time
-	spans   []int64 // [thread][step][3]
+	spans   []int64 // [thread][step][traceFields]
 	stepEnd []int64
 }
 
@@ -40,7 +44,7 @@ type traceBuf struct {
 func (e *Executor) SetTracing(on bool) {
 	e.tracing = on
 	if on && e.tb == nil {
-		e.tb = &traceBuf{spans: make([]int64, 3*e.nt*len(e.steps)), stepEnd: make([]int64, len(e.steps))}
+		e.tb = &traceBuf{spans: make([]int64, traceFields*e.nt*len(e.steps)), stepEnd: make([]int64, len(e.steps))}
 	}
 }
 
@@ -64,12 +68,13 @@ func (e *Executor) LastTrace() Trace {
 		for th := 0; th < e.nt; th++ {
 			sp := TraceSpan{Step: e.planOf[i], Thread: th}
 			for k := i; k < j; k++ {
-				s := e.tb.spans[3*(th*n+k):]
+				s := e.tb.spans[traceFields*(th*n+k):]
 				if s[2] > 0 {
 					if sp.Chunks == 0 {
 						sp.Start = time.Duration(s[0])
 					}
 					sp.End, sp.Chunks = time.Duration(s[1]), sp.Chunks+int(s[2])
+					sp.Busy += time.Duration(s[3])
 				}
 			}
 			if sp.Chunks > 0 {
@@ -95,10 +100,14 @@ func (e *core) traceChunk(f stepFunc, i, tid, c, n int) {
 	t0 := int64(time.Since(b.t0))
 	f(tid, c, n)
 	t1 := int64(time.Since(b.t0))
-	s := b.spans[3*(tid*len(e.steps)+i):]
+	s := b.spans[traceFields*(tid*len(e.steps)+i):]
 	if s[2] == 0 {
 		s[0] = max(t0, 1)
 	}
 	s[1] = max(t1, 1)
 	s[2]++
+	s[3] += t1 - t0
 }
+
+// traceFields is how many values traceBuf keeps per thread and step.
+const traceFields = 4

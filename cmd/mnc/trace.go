@@ -122,6 +122,7 @@ func writeTrace(path, model string, p *plan.Plan, threads int, runs []tracedRun)
 		for _, s := range run.tr.Spans {
 			a := args(s.Step, s.End-s.Start)
 			a["chunks"] = s.Chunks
+			a["busy_us"] = us(s.Busy) // in its chunks; the rest of the slice it waited
 			ev(traceEvent{Name: p.Steps[s.Step].Name, Cat: "work", Ph: "X", TS: us(off + s.Start), Dur: us(s.End - s.Start), PID: pid, TID: s.Thread + 1, Args: a})
 		}
 	}
