@@ -220,7 +220,7 @@ func chunksOf(s *plan.Step, nt int, set *kernels.Set) int {
 		c = gemmChunks(s, nt, set)
 	case plan.KindDWConv, plan.KindConv, plan.KindQDWConv, plan.KindQConv:
 		if s.Kind == plan.KindDWConv {
-			if p, err := plan.DWParams(s); err == nil && dwByChannels(&p, s.Out.Shape[0], nt, set) {
+			if p, err := plan.DWParams(s); err == nil && plan.DWByChannels(&p, s.Out.Shape[0], nt, set) {
 				c = min(c, (p.C+kernels.DWChannelQuantum-1)/kernels.DWChannelQuantum)
 				break
 			}

@@ -1,6 +1,9 @@
 package runtime
 
-import "github.com/mnc-go/mnc/kernels"
+import (
+	"github.com/mnc-go/mnc/kernels"
+	"github.com/mnc-go/mnc/plan"
+)
 
 // WorkersExited returns a function reporting whether all of e's worker
 // goroutines have returned. It keeps no reference to e (only to its
@@ -21,7 +24,7 @@ func WorkersExited(e *Executor) func() bool {
 
 // DWByChannels exposes dwByChannels to the external tests.
 func DWByChannels(p *kernels.DWParams, batch, nt int, set *kernels.Set) bool {
-	return dwByChannels(p, batch, nt, set)
+	return plan.DWByChannels(p, batch, nt, set)
 }
 
 // SetSEWeightChunk sets seWeightChunk (the fewest floats of an SE block's

@@ -54,13 +54,13 @@ func shareLocal(p *plan.Plan, i int, chunks []int, nt int, set *kernels.Set) *lo
 		return nil
 	}
 	dp, err := plan.DWParams(dw)
-	if err != nil || dwByChannels(&dp, dw.Out.Shape[0], nt, set) {
+	if err != nil || plan.DWByChannels(&dp, dw.Out.Shape[0], nt, set) {
 		return nil
 	}
 	m, n, k, err := plan.GemmDims(g)
 	q := max(1, set.RowQuantum)
 	batch := g.Out.Shape[0]
-	if err != nil || !gemmByRows(m, n, k, nt, set) || !gemmShareImageRows(m, batch*g.Out.Shape[2], q, nt) {
+	if err != nil || !plan.GemmByRows(m, n, k, nt, set) || !gemmShareImageRows(m, batch*g.Out.Shape[2], q, nt) {
 		return nil
 	}
 	if overlaps(dw.Out.Off, dw.Out.End(), g.Out.Off, g.Out.End()) {

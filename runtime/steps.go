@@ -143,13 +143,13 @@ func (e *Executor) prepGemm(s *plan.Step) (stepFunc, error) {
 	}
 	// Many rows: split rows, in multiples of the kernels' row quantum so
 	// blocks end on whole micro-tiles. Also rows when every thread gets
-	// at least minGemmRows and the weights fit in L2 (V3's 7×7 maps): each
+	// at least plan.MinGemmRows and the weights fit in L2 (V3's 7×7 maps): each
 	// thread then reads only the rows of A it made, not the other core's
 	// freshly written lines, and the weights stay cached in both cores. Few
 	// rows (FC, SE) or big weights (V1's 7×7 layers, 2–4 MB): split columns
 	// in NR panels, so no thread runs a ragged tile of a handful of rows or
 	// streams all the weights.
-	byRows := gemmByRows(m, n, k, e.nt, set)
+	byRows := plan.GemmByRows(m, n, k, e.nt, set)
 	quantum := max(1, set.RowQuantum)
 	gr, gc := gemmGrid(m, n, k, e.nt, set)
 	rows := gemmRowSplit{m: m, quantum: quantum, threads: e.nt}
@@ -232,10 +232,6 @@ func gemmShareImageRows(m, hr, quantum, nt int) bool {
 // whose shares are whole image rows (gemmShareImageRows).
 const gemmShareTiles = 8
 
-func gemmByRows(m, n, k, nt int, set *kernels.Set) bool {
-	return m >= 48*nt || n < 2*set.NR || m >= minGemmRows*nt && n*k*4 <= gemmL2Weights
-}
-
 // gemmGrid is how a GEMM not split by rows alone is cut on nt threads: gr
 // row blocks × gc column-panel blocks. Columns alone (gr = 1) when there
 // are panels for chunksPerThread chunks a thread; else every panel is its
@@ -246,7 +242,7 @@ func gemmGrid(m, n, k, nt int, set *kernels.Set) (gr, gc int) {
 	q := max(1, set.RowQuantum)
 	rows, panels := (m+q-1)/q, (n+set.NR-1)/set.NR
 	target := chunksPerThread * nt
-	if nt == 1 || gemmByRows(m, n, k, nt, set) {
+	if nt == 1 || plan.GemmByRows(m, n, k, nt, set) {
 		return min(rows, target), 1
 	}
 	if panels >= target {
@@ -266,14 +262,6 @@ func gemmChunks(s *plan.Step, nt int, set *kernels.Set) int {
 	gr, gc := gemmGrid(m, n, k, nt, set)
 	return max(1, gr*gc)
 }
-
-// minGemmRows is the fewest rows per thread of a row-split GEMM with
-// few rows (see prepGemm): two AVX-512 tiles.
-const minGemmRows = 24
-
-// gemmL2Weights bounds the weights (bytes) of a GEMM split by rows although
-// it has few rows (see prepGemm): well within a core's L2.
-const gemmL2Weights = 512 << 10
 
 func (e *Executor) prepDW(s *plan.Step) (stepFunc, error) {
 	p, err := plan.DWParams(s)
@@ -295,7 +283,7 @@ func (e *Executor) prepDW(s *plan.Step) (stepFunc, error) {
 	in, out := e.buf(s.In[0]), e.buf(s.Out)
 	inSz, outSz := p.H*p.W*p.C, p.OH*p.OW*p.C
 	batch := s.Out.Shape[0]
-	if dwByChannels(&p, batch, e.nt, set) {
+	if plan.DWByChannels(&p, batch, e.nt, set) {
 		return func(tid, t, nt int) {
 			c0, c1 := split(p.C, kernels.DWChannelQuantum, t, nt)
 			for b := 0; b < batch && c0 < c1; b++ {
@@ -326,30 +314,6 @@ func (e *Executor) prepDW(s *plan.Step) (stepFunc, error) {
 // dwBandInput is the largest depthwise input (bytes per image) an unfused
 // step gives DWConvBand: half of a 1 MiB L2.
 const dwBandInput = 512 << 10
-
-// dwByChannels reports whether a depthwise step on nt threads is split
-// by channel ranges (each thread all rows of its channels) rather than by
-// rows: when both its input and its output have at most dwChannelRows
-// rows per thread and there are channels for two quanta a thread (on 2
-// threads, step medians: V1's 7×7×1024 24 -> 20 µs, V3-S's 7×7×576
-// 23 -> 18 and 26 -> 17 µs). There a row split reads a
-// large part of its input (the halo rows, and rows that the producing
-// GEMM's row quanta gave the other thread) from the other core, while a
-// channel range reads only its channels, which the column-split GEMM
-// before it wrote on the same thread. Larger maps keep rows: the 14×14
-// steps of V1 measured 24 -> 33 µs split by channels, also after a GEMM
-// split by columns, as each thread then writes lines all over a buffer
-// that the centred two-thread arena (passes/planmem.go) gives to one
-// thread per half. One thread, and ISAs without DWConvChannels, always
-// split rows.
-func dwByChannels(p *kernels.DWParams, batch, nt int, set *kernels.Set) bool {
-	return nt > 1 && set.DWConvChannels != nil &&
-		batch*max(p.H, p.OH) <= dwChannelRows*nt && p.C >= 2*kernels.DWChannelQuantum*nt
-}
-
-// dwChannelRows is the most input or output rows per thread of a
-// depthwise step split by channels (see dwByChannels).
-const dwChannelRows = 4
 
 func (e *Executor) prepConv(s *plan.Step) (stepFunc, error) {
 	p, err := plan.ConvParams(s)
