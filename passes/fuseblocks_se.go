@@ -90,12 +90,9 @@ func (s *State) matchSEBlock(i int, readers map[*ir.Value]int, isOut map[*ir.Val
 	if minBytes := s.Opts.BlockMinBytes; minBytes >= 0 && !seBlockPays(y[2], y[3]) {
 		return 0
 	}
-	// One image per thread (the pool needs all of an image's rows): fused
-	// only when the images share the threads evenly.
-	if nt := s.Opts.Threads; nt > 1 && y[0]%nt != 0 {
-		s.report.SEBlocksLeftForThreads++
-		return 0
-	}
+	// Whatever the batch and threads: the runtime runs an image per
+	// thread where the images share the threads evenly and splits the
+	// others within (runtime/block_se.go).
 	if i > 0 && prevFree {
 		e, eps := &p.Steps[i-1], &s.steps[i-1]
 		if e.Kind == plan.KindGemm && len(eps.in) == 1 && len(e.In[0].Shape) == 4 && e.In[0].NHWC && e.Out.NHWC &&

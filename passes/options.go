@@ -88,10 +88,6 @@ type Report struct {
 	// BlocksLeftForThreads counts the blocks fuse-blocks left unfused
 	// because their rows could not feed Options.Threads threads.
 	BlocksLeftForThreads int
-	// SEBlocksLeftForThreads counts the SE blocks fuse-se-blocks left
-	// unfused because the batch is not a multiple of Options.Threads (an
-	// SE block runs one image per thread).
-	SEBlocksLeftForThreads int
 }
 
 // BlockInfo describes one fused block: the step's name, how many steps it

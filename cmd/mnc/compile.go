@@ -85,9 +85,6 @@ func runCompile(args []string) error {
 	if rep.BlocksLeftForThreads > 0 {
 		fmt.Fprintf(stdout, "  blocks: %d left unfused: their rows cannot give each of %d threads a band (-threads sets the count)\n", rep.BlocksLeftForThreads, o.Threads)
 	}
-	if rep.SEBlocksLeftForThreads > 0 {
-		fmt.Fprintf(stdout, "  blocks: %d with SE left unfused: they run one image per thread, and batch %d does not share %d threads evenly (-threads, -batch)\n", rep.SEBlocksLeftForThreads, p.Batch, o.Threads)
-	}
 	fmt.Fprintf(stdout, "  memory: arena %s (live peak %s) vs %s for all intermediate tensors; scratch %s per thread\n",
 		mib(rep.ArenaBytes), mib(rep.LivePeakBytes), mib(rep.IntermediateBytes), mib(rep.ScratchBytes))
 	fmt.Fprint(stdout, "  passes:")
