@@ -4,6 +4,7 @@ import (
 	"image"
 	"image/color"
 	"math"
+	"strings"
 	"testing"
 
 	"github.com/mnc-go/mnc/internal/shareddata"
@@ -144,5 +145,18 @@ func TestArgMaxOverlay(t *testing.T) {
 	}
 	if _, err := ArgMax(s, 3, 2, 4); err == nil {
 		t.Error("short scores accepted")
+	}
+}
+
+// TestClassMapOfHugeIndex: with no class count given, an index of
+// 2^31−128 (a float32 integer) is refused rather than taken as the class
+// count, which made Counts allocate 16 GiB.
+func TestClassMapOfHugeIndex(t *testing.T) {
+	idx := []float32{0, 1, 2147483520, 3}
+	if _, err := ClassMapOf(idx, 0, 2, 2); err == nil || !strings.Contains(err.Error(), "class index 2147483520") {
+		t.Errorf("index 2147483520: %v", err)
+	}
+	if m, err := ClassMapOf([]float32{0, 1, 5, 3}, 0, 2, 2); err != nil || m.Classes != 6 {
+		t.Errorf("index 5: %v", err)
 	}
 }

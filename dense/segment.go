@@ -81,6 +81,9 @@ func DrawTextBoxes(img image.Image, boxes []TextBox) *image.RGBA {
 	return c
 }
 
+// MaxClasses bounds the class count ClassMapOf infers from the indices.
+const MaxClasses = 1 << 16
+
 // ClassMapOf wraps the per-pixel class indices of a network whose graph
 // ends in ArgMax over the classes ([H, W] indices as float32 integers, as
 // mnc computes them): every value must be a class in [0, classes).
@@ -100,6 +103,11 @@ func ClassMapOf(idx []float32, classes, h, w int) (*ClassMap, error) {
 		top = max(top, k)
 	}
 	if classes <= 0 {
+		// The largest index names the class count: an index of 2^31−1
+		// would make Counts (and a legend) allocate 16 GiB.
+		if top >= MaxClasses {
+			return nil, fmt.Errorf("class map has class index %d; with no class count given, mnc takes at most %d classes", top, MaxClasses)
+		}
 		m.Classes = int(top) + 1
 	}
 	return m, nil
