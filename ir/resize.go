@@ -175,7 +175,7 @@ func inferConvTranspose(n *Node) (Shape, error) {
 	}
 	for k := 0; k < 2; k++ {
 		if a.Strides[k] <= 0 || a.Dilations[k] <= 0 || a.Strides[k] > 1<<20 || a.Dilations[k] > 1<<20 {
-			return fail("strides %v and dilations %v must be positive", a.Strides, a.Dilations)
+			return fail("strides %v and dilations %v must be positive and at most 2^20", a.Strides, a.Dilations)
 		}
 		if a.OutputPadding[k] < 0 || a.OutputPadding[k] >= max(a.Strides[k], a.Dilations[k]) {
 			return fail("output_padding %v must be below the stride or dilation", a.OutputPadding)

@@ -72,6 +72,10 @@ func TestMalformedModels(t *testing.T) {
 			m.Graph.Node[0].Input[1] = "w2"
 		}, []string{`"c_node" (Conv)`, `weight "w2"`, "constant"}},
 		{"cycle", func(m *pb.ModelProto) { m.Graph.Node[0].Input[0] = "y" }, []string{"cycle"}},
+		// A stride of 2^40 was "must be positive"; it is, but too large.
+		{"huge stride", func(m *pb.ModelProto) {
+			m.Graph.Node[0].Attribute = append(m.Graph.Node[0].Attribute, attrInts("strides", []int{1 << 40, 1}))
+		}, []string{`"c_node" (Conv)`, "strides [1099511627776 1] and dilations [1 1] must be positive and at most 1073741824"}},
 		{"symbolic height", func(m *pb.ModelProto) {
 			m.Graph.Input[0] = valueInfo(&ir.Value{Name: "x", Shape: ir.Shape{1, 2, -1, 5}})
 		},

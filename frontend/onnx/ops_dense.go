@@ -108,12 +108,12 @@ func convertResize(c *nodeCtx) error {
 		if len(scales) > 0 {
 			full[ax] = float64(scales[k])
 			if !(scales[k] > 0) || scales[k] > 1<<20 {
-				return fmt.Errorf("scale %g of axis %d must be positive", scales[k], ax)
+				return fmt.Errorf("scale %g of axis %d must be positive and at most 2^20", scales[k], ax)
 			}
 		} else {
 			fullSize[ax] = sizes[k]
 			if sizes[k] <= 0 || sizes[k] > maxElements {
-				return fmt.Errorf("size %d of axis %d must be positive", sizes[k], ax)
+				return fmt.Errorf("size %d of axis %d must be positive and at most %d", sizes[k], ax, maxElements)
 			}
 		}
 	}
@@ -225,7 +225,7 @@ func convertConvTranspose(c *nodeCtx) error {
 			if outShape != nil {
 				want = int(outShape[k])
 				if want <= 0 || want > maxElements {
-					return fmt.Errorf("attribute output_shape %v must be positive", outShape)
+					return fmt.Errorf("attribute output_shape %v must be positive and at most %d", outShape, maxElements)
 				}
 			}
 			total := a.Strides[k]*(in-1) + a.OutputPadding[k] + (kernel[k]-1)*a.Dilations[k] + 1 - want

@@ -25,7 +25,7 @@ func spatial(c *nodeCtx, x ir.Shape, kernel [2]int) (strides, dil [2]int, pads [
 	}
 	for k := 0; k < 2; k++ {
 		if strides[k] <= 0 || dil[k] <= 0 || strides[k] > maxElements || dil[k] > maxElements {
-			return strides, dil, pads, fmt.Errorf("strides %v and dilations %v must be positive", strides, dil)
+			return strides, dil, pads, fmt.Errorf("strides %v and dilations %v must be positive and at most %d", strides, dil, maxElements)
 		}
 	}
 	switch mode := c.a.str("auto_pad", "NOTSET"); mode {
@@ -37,7 +37,7 @@ func spatial(c *nodeCtx, x ir.Shape, kernel [2]int) (strides, dil [2]int, pads [
 			for k := range pads {
 				pads[k] = int(p[k])
 				if pads[k] < 0 || pads[k] > maxElements {
-					return strides, dil, pads, fmt.Errorf("pads %v must be non-negative", p)
+					return strides, dil, pads, fmt.Errorf("pads %v must be non-negative and at most %d", p, maxElements)
 				}
 			}
 		}
