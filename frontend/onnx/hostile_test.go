@@ -201,6 +201,30 @@ func TestHostileExternalData(t *testing.T) {
 	}
 }
 
+// TestHostileExternalDataRepeated: initializers that all name the same
+// external data are checked against the budget together: 40 tensors of
+// the same 8 MiB made 320 MiB from a file of 8 MiB and a model of 3 KB.
+func TestHostileExternalDataRepeated(t *testing.T) {
+	dir := t.TempDir()
+	if err := os.WriteFile(filepath.Join(dir, "w.bin"), make([]byte, 8<<20), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	m := newModel(17).input("x", 1, 2<<20)
+	prev := "x"
+	for i := 0; i < 40; i++ {
+		name := "w" + strconv.Itoa(i)
+		m.g.Initializer = append(m.g.Initializer, &pb.TensorProto{Name: proto.String(name), Dims: []int64{1, 2 << 20},
+			DataType: proto.Int32(int32(pb.TensorProto_FLOAT)), DataLocation: pb.TensorProto_EXTERNAL.Enum(),
+			ExternalData: []*pb.StringStringEntryProto{{Key: proto.String("location"), Value: proto.String("w.bin")}}})
+		m.node("Add", []string{prev, name}, "a"+strconv.Itoa(i))
+		prev = "a" + strconv.Itoa(i)
+	}
+	m.output(prev)
+	limits.SetMaxMemory(64 << 20)
+	defer limits.SetMaxMemory(0)
+	wantImportError(t, m.bytes(t), dir, `the initializers up to "w8" needs 72.0 MiB, more than the memory budget of 64.0 MiB`)
+}
+
 // TestHostileGraphSize: a graph of more than MaxNodes nodes, or whose
 // entries would take more than the memory budget to import, is refused
 // from the serialized bytes, before they are decoded. A 25 MB file of 10^6

@@ -33,6 +33,10 @@ type importer struct {
 }
 
 func (im *importer) initializers(gp *pb.GraphProto) error {
+	// Each tensor is checked against the memory budget on its own; their
+	// sum is checked here: external data can make a small file name the
+	// same 64 MB of a weight file a hundred times.
+	var total int64
 	for k, t := range gp.GetInitializer() {
 		if t.GetName() == "" {
 			return fmt.Errorf("initializer %d has no name", k)
@@ -43,6 +47,10 @@ func (im *importer) initializers(gp *pb.GraphProto) error {
 		c, err := im.inits.decode(t, im.dir)
 		if err != nil {
 			return fmt.Errorf("initializer %d: %v", k, err)
+		}
+		total += int64(4*len(c.f) + 8*len(c.i))
+		if err := limits.Check(0, fmt.Sprintf("the initializers up to %q", t.GetName()), total); err != nil {
+			return err
 		}
 		im.slots[t.GetName()] = &slot{c: c}
 	}
