@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"image"
 	"runtime"
+	"strings"
 	"time"
 
 	"github.com/mnc-go/mnc"
@@ -211,7 +212,11 @@ func showDetections(r detectRun) error {
 // SSD uses, else by shape).
 func detectionOutputs(p *plan.Plan) (cls, reg int, err error) {
 	if len(p.Inputs) != 1 || len(p.Inputs[0].Buf.Shape) != 4 || p.Inputs[0].Buf.Shape[1] != 3 {
-		return 0, 0, fmt.Errorf("mnc detect needs one NCHW RGB input, the model has %d inputs", len(p.Inputs))
+		var ins []string
+		for _, in := range p.Inputs {
+			ins = append(ins, fmt.Sprintf("%q %v", in.Name, in.Buf.Shape))
+		}
+		return 0, 0, fmt.Errorf("mnc detect needs one NCHW RGB input [1, 3, H, W], the model has %s", strings.Join(ins, ", "))
 	}
 	if p.Inputs[0].Buf.Shape[0] != 1 {
 		return 0, 0, fmt.Errorf("mnc detect runs batch 1, the plan has batch %d", p.Inputs[0].Buf.Shape[0])

@@ -131,6 +131,16 @@ func TestHostileInputs(t *testing.T) {
 	if err := os.WriteFile(narrow, nb.Bytes(), 0o644); err != nil {
 		t.Fatal(err)
 	}
+	vec := filepath.Join(dir, "vector.onnx")
+	onnxFile(t, vec, []int64{1, 4}, 0)
+	small := filepath.Join(dir, "small.png")
+	nb.Reset()
+	if err := png.Encode(&nb, image.NewGray(image.Rect(0, 0, 8, 8))); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(small, nb.Bytes(), 0o644); err != nil {
+		t.Fatal(err)
+	}
 	k0 := filepath.Join(dir, "kernel_0x0.onnx")
 	convFile(t, k0, 4, 3, 0, 0)
 	pipe := func(data []byte) string {
@@ -172,6 +182,7 @@ func TestHostileInputs(t *testing.T) {
 		{"PNG of 2^27×1", []string{"run", "-max-memory", "1GiB", "-image", wide, "mobilenet_v3_small:res=64"}, "decoding the png image of 134217728×1 pixels needs 3.50 GiB, more than the memory budget of 1.00 GiB"},
 		{"PNG of 1×60000", []string{"run", "-max-memory", "1GiB", "-image", narrow, "mobilenet_v3_small:res=64"}, "resizing a 1×60000 image to 73×4380000 pixels needs 1.21 GiB"},
 		{"-calib-random 100000", []string{"compile", "-int8", "-calib-random", "100000", "-o", filepath.Join(dir, "q.plan"), "mobilenet_v2"}, "100000 calibration inputs [1×3×224×224] needs 56.08 GiB"},
+		{"detect on a model of a vector input", []string{"detect", "-image", small, vec}, `mnc detect needs one NCHW RGB input [1, 3, H, W], the model has "x" [1×4]`},
 		{"Conv of a 0×0 kernel", []string{"run", "-threads", "1", k0}, `node "conv" (Conv): weight "w" has shape [4×3×0×0]: every dimension must be between 1`},
 		{"-calib /dev/zero", []string{"compile", "-int8", "-calib", "/dev/zero", "-o", filepath.Join(dir, "q.plan"), "mobilenet_v3_small:res=64"}, "-calib /dev/zero is a device"},
 		{"-calib through a pipe", []string{"compile", "-int8", "-calib", pipe(make([]byte, 4*3*64*64)), "-o", filepath.Join(dir, "q.plan"), "mobilenet_v3_small:res=64"}, ""},
