@@ -141,6 +141,23 @@ func TestHostileInputs(t *testing.T) {
 	if err := os.WriteFile(small, nb.Bytes(), 0o644); err != nil {
 		t.Fatal(err)
 	}
+	// Eight 400×400 pictures: each decodes within a 4 MiB budget (1.9 MB),
+	// the eight held for the batch do not (5.1 MB).
+	pic := filepath.Join(dir, "pic400.png")
+	nb.Reset()
+	if err := png.Encode(&nb, image.NewGray(image.Rect(0, 0, 400, 400))); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(pic, nb.Bytes(), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	rgb8 := filepath.Join(dir, "rgb8.onnx")
+	onnxFile(t, rgb8, []int64{-1, 3, 8, 8}, 0)
+	eight := []string{"run", "-max-memory", "4MiB"}
+	for range 8 {
+		eight = append(eight, "-image", pic)
+	}
+	eight = append(eight, rgb8)
 	k0 := filepath.Join(dir, "kernel_0x0.onnx")
 	convFile(t, k0, 4, 3, 0, 0)
 	pipe := func(data []byte) string {
@@ -183,6 +200,7 @@ func TestHostileInputs(t *testing.T) {
 		{"PNG of 1×60000", []string{"run", "-max-memory", "1GiB", "-image", narrow, "mobilenet_v3_small:res=64"}, "resizing a 1×60000 image to 73×4380000 pixels needs 1.21 GiB"},
 		{"-calib-random 100000", []string{"compile", "-int8", "-calib-random", "100000", "-o", filepath.Join(dir, "q.plan"), "mobilenet_v2"}, "100000 calibration inputs [1×3×224×224] needs 56.08 GiB"},
 		{"detect on a model of a vector input", []string{"detect", "-image", small, vec}, `mnc detect needs one NCHW RGB input [1, 3, H, W], the model has "x" [1×4]`},
+		{"eight -image pictures over the budget together", eight, "-image: the 7 pictures up to " + pic + " needs 4.3 MiB, more than the memory budget of 4.0 MiB"},
 		{"Conv of a 0×0 kernel", []string{"run", "-threads", "1", k0}, `node "conv" (Conv): weight "w" has shape [4×3×0×0]: every dimension must be between 1`},
 		{"-calib /dev/zero", []string{"compile", "-int8", "-calib", "/dev/zero", "-o", filepath.Join(dir, "q.plan"), "mobilenet_v3_small:res=64"}, "-calib /dev/zero is a device"},
 		{"-calib through a pipe", []string{"compile", "-int8", "-calib", pipe(make([]byte, 4*3*64*64)), "-o", filepath.Join(dir, "q.plan"), "mobilenet_v3_small:res=64"}, ""},

@@ -8,6 +8,7 @@ import (
 
 	"github.com/mnc-go/mnc/imageio"
 	"github.com/mnc-go/mnc/ir"
+	"github.com/mnc-go/mnc/limits"
 )
 
 // listFlag collects a repeatable flag whose values may also be separated
@@ -91,10 +92,16 @@ func (f *imageFlags) input(m *model, cf *compileFlags, set map[string][]int) (*i
 		shape[0] = -1
 	}
 	imgs := make([]image.Image, n)
+	var total int64 // the decoded pictures, held together for the batch
 	for i, file := range f.files {
 		img, err := imageio.Load(file)
 		if err != nil {
 			return nil, nil, fmt.Errorf("-image: %v", err)
+		}
+		b := img.Bounds()
+		total += limits.Mul(4, int64(b.Dx()), int64(b.Dy()))
+		if err := limits.Check(0, fmt.Sprintf("-image: the %d pictures up to %s", i+1, file), total); err != nil {
+			return nil, nil, err
 		}
 		imgs[i] = img
 	}
