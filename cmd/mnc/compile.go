@@ -55,6 +55,7 @@ func runCompile(args []string) error {
 		if mnc.IsPlanFile(spec) {
 			return usagef("%s is a compiled plan: -int8 quantizes a model", spec)
 		}
+		calib.shape = cf.shapes // a symbolic model calibrates at the size it is compiled for
 		if g, err = quantizeModel(g, &calib, qo); err != nil {
 			return err
 		}

@@ -19,7 +19,7 @@ import (
 )
 
 func init() {
-	commands["quantize"] = &command{name: "quantize", usage: "mnc quantize MODEL -o OUT.onnx [-calib FILE,...|-calib-random N] [-per-channel=false] [-method percentile|minmax] [-format qdq|qop]", run: runQuantize}
+	commands["quantize"] = &command{name: "quantize", usage: "mnc quantize MODEL -o OUT.onnx [-calib FILE,...|-calib-random N] [-shape NAME=DIMS] [-per-channel=false] [-method percentile|minmax] [-format qdq|qop]", run: runQuantize}
 }
 
 // calibFlags are the calibration flags quantize and compile -int8 share.
@@ -33,6 +33,10 @@ type calibFlags struct {
 	ref      bool
 	threads  int
 	defaultN int // built-in inputs without -calib and -calib-random
+	// shape (quantize's -shape) fixes the calibration inputs' symbolic
+	// dimensions; the quantized model keeps them symbolic. compile -int8
+	// has its own -shape, which fixes the model before calibration.
+	shape shapeFlag
 }
 
 func (c *calibFlags) register(fs *flag.FlagSet) {
@@ -78,13 +82,29 @@ func (c *calibFlags) samples(g *ir.Graph) ([]*ir.Tensor, string, error) {
 	if len(shape) > 0 && shape[0] < 0 {
 		shape[0] = 1
 	}
+	if len(c.shape.vals) > 0 {
+		set, err := c.shape.oneSet([]string{in.Name})
+		if err != nil {
+			return nil, "", err
+		}
+		dims := set[in.Name]
+		if len(dims) != len(in.Shape) {
+			return nil, "", usagef("-shape %s: input %q has rank %d %v", shapeArg{name: in.Name, dims: dims}, in.Name, len(in.Shape), in.Shape)
+		}
+		for i, d := range in.Shape {
+			if d >= 0 && dims[i] != d && i > 0 {
+				return nil, "", usagef("-shape %s: dimension %d of input %q is fixed at %d", shapeArg{name: in.Name, dims: dims}, i, in.Name, d)
+			}
+		}
+		shape = ir.Shape(dims).Clone()
+	}
 	if len(c.files) == 0 {
 		n := c.random
 		if n == 0 {
 			n = c.defaultN
 		}
 		if shape.Size() < 0 {
-			return nil, "", fmt.Errorf("input %q has symbolic dimensions %v: calibrate with -calib images, whose size fixes them", in.Name, in.Shape)
+			return nil, "", fmt.Errorf("input %q has symbolic dimensions %v: give the calibration size with -shape %s=DIMS, or calibrate with -calib images, whose size fixes them", in.Name, in.Shape, in.Name)
 		}
 		// All of them are made at once: -calib-random 100000 of a
 		// 224² input asked for 60 GB.
@@ -272,6 +292,7 @@ func runQuantize(args []string) error {
 	c := calibFlags{defaultN: 16}
 	c.register(fs)
 	fs.IntVar(&c.threads, "threads", 0, "threads for the calibration runs (0: every core)")
+	fs.Var(&c.shape, "shape", "the calibration inputs' shape, NAME=DIMS like x=1x3x640x640 (NAME= may be left out): fixes a model's symbolic dimensions for -calib-random and raw -calib files, and the size -calib images are resized to; the quantized model keeps them symbolic")
 	outPath := fs.String("o", "", "output ONNX `file` (required)")
 	format := fs.String("format", "qdq", "qdq (QuantizeLinear/DequantizeLinear around float ops, as ONNX Runtime's QuantFormat.QDQ) or qop (QLinearConv, QLinearAdd, QGemm…: QuantFormat.QOperator)")
 	spec, err := parseFlags(fs, args)

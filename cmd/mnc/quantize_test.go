@@ -111,3 +111,38 @@ func TestQuantizeErrors(t *testing.T) {
 		}
 	}
 }
+
+// TestQuantizeSymbolicShape: a model whose H and W are symbolic (as
+// paddle2onnx writes PP-OCR) calibrates on built-in inputs at the size
+// -shape gives; the quantized model keeps H and W symbolic and runs at
+// another size. compile -int8 calibrates at its own -shape.
+func TestQuantizeSymbolicShape(t *testing.T) {
+	path, name := symbolicModel(t, 2, 3)
+	dir := t.TempDir()
+	out := filepath.Join(dir, "q.onnx")
+	for _, c := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"quantize", "-o", out, "-calib-random", "2", path}, "give the calibration size with -shape " + name + "=DIMS"},
+		{[]string{"quantize", "-o", out, "-calib-random", "2", "-shape", name + "=1x3x64", path}, "has rank 4"},
+		{[]string{"quantize", "-o", out, "-calib-random", "2", "-shape", name + "=1x4x64x64", path}, "dimension 1 of input"},
+		{[]string{"quantize", "-o", out, "-calib-random", "2", "-shape", "other=1x3x64x64", path}, "other"},
+	} {
+		code, _, errs := cli(t, c.args...)
+		if code != 2 || !strings.Contains(errs, c.want) || strings.Count(strings.TrimSpace(errs), "\n") != 0 {
+			t.Errorf("%v: exit %d, stderr %q; want 2 and one line with %q", c.args, code, errs, c.want)
+		}
+	}
+	code, sout, errs := cli(t, "quantize", "-o", out, "-calib-random", "2", "-shape", name+"=1x3x64x64", path)
+	if code != 0 || !strings.Contains(sout, "calibrated on 2 built-in inputs") {
+		t.Fatalf("quantize -shape: exit %d, stdout %q, stderr %q", code, sout, errs)
+	}
+	// The written model is still symbolic: it runs at 96×80.
+	if code, sout, errs := cli(t, "run", "-shape", name+"=1x3x96x80", out); code != 0 {
+		t.Fatalf("run of the quantized model at 96×80: exit %d, stdout %q, stderr %q", code, sout, errs)
+	}
+	if code, sout, errs := cli(t, "compile", "-int8", "-calib-random", "2", "-shape", name+"=1x3x64x64", path); code != 0 || !strings.Contains(sout, "calibrated on 2 built-in inputs") {
+		t.Fatalf("compile -int8 -shape: exit %d, stdout %q, stderr %q", code, sout, errs)
+	}
+}
