@@ -123,7 +123,10 @@ func calibrate(h *ir.Graph, ts []*ir.Value, samples []*ir.Tensor, o Options) (ma
 		pos[v] = i
 	}
 	var run runner
-	if o.Reference {
+	// A plan keeps every tensor it reports live to the end of the run and
+	// plans at most passes.MaxLive at once, so a graph with more activations
+	// than that calibrates on the reference executor (slower, no such bound).
+	if o.Reference || len(want)+len(h.Inputs) > passes.MaxLive {
 		run = refRunner(h, want)
 	} else {
 		r, done, err := planRunner(h, want, shape, o.Threads)

@@ -1,10 +1,12 @@
 package quant
 
 import (
+	"fmt"
 	"math"
 	"testing"
 
 	"github.com/mnc-go/mnc/ir"
+	"github.com/mnc-go/mnc/passes"
 )
 
 // TestCalibrateRanges: minmax keeps an outlier, percentile drops it;
@@ -118,5 +120,34 @@ func TestHistogramGrows(t *testing.T) {
 	l, u, _ = h.cut(0.1)
 	if l < -3.05 || l > -2.95 || u < 2.95 || u > 3.05 {
 		t.Errorf("cut(0.1) = %g, %g; want about -3, 3", l, u)
+	}
+}
+
+// TestCalibrateManyActivations: a graph with more activations than a plan
+// keeps live at once (passes.MaxLive) still calibrates (on the reference
+// executor); the compiled plan refuses it.
+func TestCalibrateManyActivations(t *testing.T) {
+	g := ir.New("chain")
+	x := g.AddInput("x", 1, 8)
+	var ts []*ir.Value
+	v := x
+	for i := 0; i < passes.MaxLive+8; i++ {
+		v = g.AddNode(ir.OpRelu, fmt.Sprintf("relu%d", i), ir.Attrs{}, v)
+		ts = append(ts, v)
+	}
+	g.SetOutputs(v)
+	if err := g.InferShapes(); err != nil {
+		t.Fatal(err)
+	}
+	s := ir.NewTensor(1, 8)
+	for i := range s.Data {
+		s.Data[i] = float32(i) - 3
+	}
+	r, _, err := calibrate(g, ts, []*ir.Tensor{s}, Options{Method: MinMax})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := r[ts[len(ts)-1]]; got != [2]float32{0, 4} {
+		t.Errorf("last relu's range %v, want [0 4]", got)
 	}
 }
