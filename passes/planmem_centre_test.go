@@ -64,4 +64,22 @@ func TestCentredArenaForTwoThreads(t *testing.T) {
 	if p1.ArenaSize >= p2.ArenaSize {
 		t.Errorf("arena for 1 thread %d floats, for 2 threads %d: want the lowest-first packing smaller", p1.ArenaSize, p2.ArenaSize)
 	}
+	// The two-thread layouts cost at most a third more arena (plan-memory).
+	for _, spec := range []string{"mobilenet_v1:res=64,classes=10", "mobilenet_v1:res=128", "mobilenet_v1", "mobilenet_v2", "mobilenet_v3_small"} {
+		g, err := models.Build(spec)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var size [3]int
+		for nt := 1; nt <= 2; nt++ {
+			p, _, err := Compile(g, Options{Level: 2, Threads: nt}, set)
+			if err != nil {
+				t.Fatal(err)
+			}
+			size[nt] = p.ArenaSize
+		}
+		if size[2]*3 > size[1]*4 {
+			t.Errorf("%s: arena for 2 threads %d floats, for 1 thread %d: more than a third more", spec, size[2], size[1])
+		}
+	}
 }
