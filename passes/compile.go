@@ -27,7 +27,7 @@ func Compile(g *ir.Graph, opts Options, set *kernels.Set) (*plan.Plan, *Report, 
 	// Every output is live at the end of a run: more than MaxLive is
 	// refused before the passes (plan-memory would refuse them after).
 	if n := len(g.Inputs) + len(g.Outputs); n > MaxLive {
-		return nil, nil, fmt.Errorf("graph %q has %d inputs and %d outputs; mnc plans at most %d tensors live at once", g.Name, len(g.Inputs), len(g.Outputs), MaxLive)
+		return nil, nil, fmt.Errorf("graph %q has %d inputs and %d outputs; mnc plans at most %d %w", g.Name, len(g.Inputs), len(g.Outputs), MaxLive, ErrTooManyLive)
 	}
 	// A plan's tensors have rank 1 to plan.MaxRank; a scalar input
 	// reached emit-steps, which reads the batch from dimension 0.

@@ -2,6 +2,7 @@ package passes
 
 import (
 	"bytes"
+	"errors"
 	"fmt"
 	"strings"
 	"testing"
@@ -164,7 +165,7 @@ func TestTooManyLive(t *testing.T) {
 	g.SetOutputs(outs...)
 	t0 := time.Now()
 	_, _, err := Compile(g, Options{Level: 0}, set)
-	if err == nil || !strings.Contains(err.Error(), `graph "wide" has 1 inputs and 4097 outputs; mnc plans at most 4096 tensors live at once`) {
+	if err == nil || !strings.Contains(err.Error(), `graph "wide" has 1 inputs and 4097 outputs; mnc plans at most 4096 tensors live at once`) || !errors.Is(err, ErrTooManyLive) {
 		t.Errorf("%d outputs: %v", len(outs), err)
 	}
 	t.Logf("refused in %v", time.Since(t0))
@@ -176,7 +177,7 @@ func TestTooManyLive(t *testing.T) {
 		outs = append(outs, g.AddNode(ir.OpRelu, fmt.Sprint("r", i), ir.Attrs{}, x))
 	}
 	g.SetOutputs(g.AddNode(ir.OpConcat, "cat", ir.Attrs{Axis: 1}, outs...))
-	if _, _, err := Compile(g, Options{Level: 0}, set); err == nil || !strings.Contains(err.Error(), "tensors are live at once (at step") || !strings.Contains(err.Error(), "mnc plans at most 4096") {
+	if _, _, err := Compile(g, Options{Level: 0}, set); err == nil || !strings.Contains(err.Error(), "tensors are live at once (at step") || !strings.Contains(err.Error(), "mnc plans at most 4096") || !errors.Is(err, ErrTooManyLive) {
 		t.Errorf("%d branches: %v", len(outs), err)
 	}
 }

@@ -1,6 +1,7 @@
 package passes
 
 import (
+	"errors"
 	"fmt"
 	"slices"
 	"sort"
@@ -88,7 +89,7 @@ func planMemory(s *State) error {
 		if at >= 0 && at < len(p.Steps) {
 			name = fmt.Sprintf("step %d %q", at, p.Steps[at].Name)
 		}
-		return fmt.Errorf("%d tensors are live at once (at %s); mnc plans at most %d (placing them takes time quadratic in that number)", n, name, MaxLive)
+		return fmt.Errorf("%d tensors are live at once (at %s); mnc plans at most %d %w (placing them takes time quadratic in that number)", n, name, MaxLive, ErrTooManyLive)
 	}
 	arenaSize := placeBuffers(bufs, false)
 	if s.Opts.Threads == 2 {
@@ -325,6 +326,11 @@ func placeBuffers(bufs []*buffer, centred bool) int {
 // each buffer with those live beside it, so a graph of 10^5 outputs (or
 // branches meeting in one Concat) took hours. MobileNets keep 2-4 live.
 const MaxLive = 4096
+
+// ErrTooManyLive is wrapped by the error of a compile that needed more than
+// MaxLive tensors live at once (quant's calibration then runs the graph on
+// the reference executor instead).
+var ErrTooManyLive = errors.New("tensors live at once")
 
 // peakLive is the largest number of buffers live at one step and the first
 // step where it is reached (-1: the graph inputs; end: the outputs).

@@ -1,6 +1,7 @@
 package quant
 
 import (
+	"errors"
 	"fmt"
 	"math"
 
@@ -123,18 +124,22 @@ func calibrate(h *ir.Graph, ts []*ir.Value, samples []*ir.Tensor, o Options) (ma
 		pos[v] = i
 	}
 	var run runner
-	// A plan keeps every tensor it reports live to the end of the run and
-	// plans at most passes.MaxLive at once, so a graph with more activations
-	// than that calibrates on the reference executor (slower, no such bound).
-	if o.Reference || len(want)+len(h.Inputs) > passes.MaxLive {
-		run = refRunner(h, want)
-	} else {
+	if !o.Reference {
 		r, done, err := planRunner(h, want, shape, o.Threads)
-		if err != nil {
+		switch {
+		case errors.Is(err, passes.ErrTooManyLive):
+			// The plan keeps every activation it reports live to the
+			// end of the run, and plans hold at most passes.MaxLive:
+			// such a graph calibrates on the reference executor.
+		case err != nil:
 			return nil, nil, err
+		default:
+			defer done()
+			run = r
 		}
-		defer done()
-		run = r
+	}
+	if run == nil {
+		run = refRunner(h, want)
 	}
 	// get is tensor v's data on the sample whose outputs are outs.
 	get := func(v *ir.Value, x *ir.Tensor, outs []*ir.Tensor) []float32 {
