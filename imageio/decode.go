@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"image"
+	"image/color"
 	_ "image/gif"  // GIF decoder
 	_ "image/jpeg" // JPEG decoder
 	_ "image/png"  // PNG decoder
@@ -35,6 +36,27 @@ const DecodeBytesPerPixel = 12
 // 2 GiB). It saturates instead of overflowing.
 func DecodeCost(w, h int) int64 {
 	return limits.Mul(int64(w), int64(h), DecodeBytesPerPixel) + limits.Mul(int64(w), 16)
+}
+
+// ImageBytesPerPixel is the most bytes a pixel of a decoded image of
+// colour model m takes (8 when m is not one the standard decoders make):
+// what holding a decoded picture costs. (Decoding may take more: a
+// progressive JPEG keeps its coefficients too, hence DecodeCost's bound.)
+func ImageBytesPerPixel(m color.Model) int64 {
+	switch m {
+	case color.GrayModel, color.AlphaModel:
+		return 1
+	case color.Gray16Model, color.Alpha16Model:
+		return 2
+	case color.YCbCrModel, color.NYCbCrAModel:
+		return 4 // 4:4:4 planes, with alpha
+	case color.RGBAModel, color.NRGBAModel, color.CMYKModel:
+		return 4
+	}
+	if _, ok := m.(color.Palette); ok {
+		return 1
+	}
+	return 8
 }
 
 // Decode reads one image (the first frame of a GIF) in any of Formats and

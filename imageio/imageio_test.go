@@ -388,3 +388,53 @@ func TestNRGBASharesOpaqueRGBA(t *testing.T) {
 		t.Fatalf("translucent pixel: %v, want %v", b, a)
 	}
 }
+
+// TestImageBytesPerPixel: what a decoded picture held for a batch costs,
+// by the decoders' own image types (a 16-bit PNG holds 8 bytes a pixel,
+// not the 4 of RGBA).
+func TestImageBytesPerPixel(t *testing.T) {
+	r := image.Rect(0, 0, 3, 2)
+	for _, c := range []struct {
+		img  image.Image
+		want int64
+	}{
+		{image.NewGray(r), 1},
+		{image.NewGray16(r), 2},
+		{image.NewRGBA(r), 4},
+		{image.NewNRGBA(r), 4},
+		{image.NewRGBA64(r), 8},
+		{image.NewNRGBA64(r), 8},
+		{image.NewYCbCr(r, image.YCbCrSubsampleRatio444), 4},
+		{image.NewPaletted(r, color.Palette{color.Black, color.White}), 1},
+	} {
+		if got := ImageBytesPerPixel(c.img.ColorModel()); got != c.want {
+			t.Errorf("%T: %d bytes a pixel, want %d", c.img, got, c.want)
+		}
+		// The bound holds for the image's own storage.
+		if got := ImageBytesPerPixel(c.img.ColorModel()) * int64(r.Dx()*r.Dy()); got < storage(c.img) {
+			t.Errorf("%T: bound %d bytes < storage %d", c.img, got, storage(c.img))
+		}
+	}
+}
+
+func storage(img image.Image) int64 {
+	switch m := img.(type) {
+	case *image.Gray:
+		return int64(len(m.Pix))
+	case *image.Gray16:
+		return int64(len(m.Pix))
+	case *image.RGBA:
+		return int64(len(m.Pix))
+	case *image.NRGBA:
+		return int64(len(m.Pix))
+	case *image.RGBA64:
+		return int64(len(m.Pix))
+	case *image.NRGBA64:
+		return int64(len(m.Pix))
+	case *image.YCbCr:
+		return int64(len(m.Y) + len(m.Cb) + len(m.Cr))
+	case *image.Paletted:
+		return int64(len(m.Pix))
+	}
+	return 0
+}

@@ -99,7 +99,7 @@ func (f *imageFlags) input(m *model, cf *compileFlags, set map[string][]int) (*i
 			return nil, nil, fmt.Errorf("-image: %v", err)
 		}
 		b := img.Bounds()
-		total += limits.Mul(4, int64(b.Dx()), int64(b.Dy()))
+		total += limits.Mul(imageio.ImageBytesPerPixel(img.ColorModel()), int64(b.Dx()), int64(b.Dy()))
 		if err := limits.Check(0, fmt.Sprintf("-image: the %d pictures up to %s", i+1, file), total); err != nil {
 			return nil, nil, err
 		}
