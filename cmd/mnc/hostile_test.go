@@ -141,11 +141,16 @@ func TestHostileInputs(t *testing.T) {
 	if err := os.WriteFile(small, nb.Bytes(), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	// Eight 400×400 pictures: each decodes within a 4 MiB budget (1.9 MB),
-	// the eight held for the batch do not (5.1 MB).
+	// Eight 400×400 RGBA pictures: each decodes within a 4 MiB budget
+	// (1.9 MB), the eight held for the batch do not (5.1 MB; grey ones,
+	// held at a byte a pixel, would: 1.3 MB).
 	pic := filepath.Join(dir, "pic400.png")
 	nb.Reset()
-	if err := png.Encode(&nb, image.NewGray(image.Rect(0, 0, 400, 400))); err != nil {
+	opaque := image.NewNRGBA(image.Rect(0, 0, 400, 400))
+	for i := 3; i < len(opaque.Pix); i += 4 {
+		opaque.Pix[i] = 255
+	}
+	if err := png.Encode(&nb, opaque); err != nil {
 		t.Fatal(err)
 	}
 	if err := os.WriteFile(pic, nb.Bytes(), 0o644); err != nil {
