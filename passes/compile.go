@@ -25,9 +25,10 @@ func Compile(g *ir.Graph, opts Options, set *kernels.Set) (*plan.Plan, *Report, 
 		return nil, nil, fmt.Errorf("graph %q has no inputs: there is nothing to compile for", g.Name)
 	}
 	// Every output is live at the end of a run: more than MaxLive is
-	// refused before the passes (plan-memory would refuse them after).
-	if n := len(g.Inputs) + len(g.Outputs); n > MaxLive {
-		return nil, nil, fmt.Errorf("graph %q has %d inputs and %d outputs; mnc plans at most %d %w", g.Name, len(g.Inputs), len(g.Outputs), MaxLive, ErrTooManyLive)
+	// refused before the passes (plan-memory would refuse them after, and
+	// counts the inputs' lifetimes exactly: an input may be an output too).
+	if n := len(g.Outputs); n > MaxLive {
+		return nil, nil, fmt.Errorf("graph %q has %d outputs; mnc plans at most %d %w", g.Name, n, MaxLive, ErrTooManyLive)
 	}
 	// A plan's tensors have rank 1 to plan.MaxRank; a scalar input
 	// reached emit-steps, which reads the batch from dimension 0.
