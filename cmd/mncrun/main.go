@@ -65,11 +65,15 @@ func run(args []string, w io.Writer) error {
 		if *input != "" {
 			// Bounded and refusing devices: -input /dev/zero read until
 			// Go's fatal out-of-memory error.
-			b, err := limits.ReadFile(*input, "-input", int64(4*len(t.Data)))
+			need := 4 * len(t.Data)
+			if fi, err := os.Stat(*input); err == nil && fi.Mode().IsRegular() && fi.Size() != int64(need) {
+				return fmt.Errorf("-input %s has %d bytes, input %q %v needs %d", *input, fi.Size(), io.Name, io.Buf.Shape, need)
+			}
+			b, err := limits.ReadFile(*input, "-input", int64(need))
 			if err != nil {
 				return err
 			}
-			if len(b) != 4*len(t.Data) {
+			if len(b) != need {
 				return fmt.Errorf("-input %s has %d bytes, input %q %v needs %d", *input, len(b), io.Name, io.Buf.Shape, 4*len(t.Data))
 			}
 			for i := range t.Data {
