@@ -1,48 +1,10 @@
 package detect
 
 import (
-	"encoding/binary"
-	"math"
 	"testing"
+
+	"github.com/mnc-go/mnc/internal/hostile"
 )
-
-// fuzzFloat maps 4 bytes to a float32, making the special values common:
-// a leading byte 0xF0-0xF7 is NaN, ±Inf, ±MaxFloat32, ±0 or a denormal.
-func fuzzFloat(b []byte) float32 {
-	switch b[0] {
-	case 0xF0:
-		return float32(math.NaN())
-	case 0xF1:
-		return float32(math.Inf(1))
-	case 0xF2:
-		return float32(math.Inf(-1))
-	case 0xF3:
-		return math.MaxFloat32
-	case 0xF4:
-		return -math.MaxFloat32
-	case 0xF5:
-		return 0
-	case 0xF6:
-		return float32(math.Copysign(0, -1))
-	case 0xF7:
-		return math.SmallestNonzeroFloat32
-	}
-	return math.Float32frombits(binary.LittleEndian.Uint32(b))
-}
-
-func fuzzFloats(data []byte, n int) []float32 {
-	out := make([]float32, n)
-	for i := range out {
-		var b [4]byte
-		for k := range b {
-			if len(data) > 0 {
-				b[k], data = data[0], data[1:]
-			}
-		}
-		out[i] = fuzzFloat(b[:])
-	}
-	return out
-}
 
 // FuzzDetect feeds adversarial model outputs (NaN, ±Inf, huge and
 // denormal logits and box codes; any number of classes; anchors that are
@@ -58,7 +20,7 @@ func FuzzDetect(f *testing.F) {
 	f.Fuzz(func(t *testing.T, anchors, classes uint8, bg int8, maxDet uint8, data []byte) {
 		n, c := int(anchors)%64+1, int(classes)%120+1
 		as := make([]Box, n)
-		af := fuzzFloats(data, 4*n)
+		af := hostile.Floats(data, 4*n)
 		for i := range as {
 			as[i] = Box{af[4*i], af[4*i+1], af[4*i+2], af[4*i+3]}
 		}
@@ -70,7 +32,7 @@ func FuzzDetect(f *testing.F) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		vals := fuzzFloats(data[min(len(data), 7):], n*c+4*n)
+		vals := hostile.Floats(data[min(len(data), 7):], n*c+4*n)
 		dets, err := d.Detect(vals[:n*c], vals[n*c:], c, 640, 480)
 		if err != nil {
 			t.Fatal(err)
@@ -86,7 +48,7 @@ func FuzzDetect(f *testing.F) {
 		// NMS on the same boxes and scores.
 		boxes := make([]Box, n)
 		copy(boxes, as)
-		idx := NMS(boxes, vals[:n], fuzzFloat(append(data, 0, 0, 0, 0)[:4]))
+		idx := NMS(boxes, vals[:n], hostile.Float(data))
 		if len(idx) > n {
 			t.Fatalf("NMS kept %d of %d boxes", len(idx), n)
 		}

@@ -7,6 +7,7 @@ import (
 	"testing"
 
 	"github.com/mnc-go/mnc/internal/fuzzcap"
+	"github.com/mnc-go/mnc/internal/hostile"
 )
 
 // FuzzDecodePreprocess feeds arbitrary bytes to the image decoders (PNG,
@@ -29,8 +30,8 @@ func FuzzDecodePreprocess(f *testing.F) {
 		f.Add(b)
 		f.Add(b[:len(b)/2])
 	}
-	f.Add(pngHeader(1<<27, 1))
-	f.Add(pngHeader(3, 5))
+	f.Add(hostile.PNGClaiming(1<<27, 1))
+	f.Add(hostile.PNGClaiming(3, 5))
 	f.Fuzz(func(t *testing.T, data []byte) {
 		fuzzcap.Run(t, func() {
 			img, _, err := Decode(bytes.NewReader(data))

@@ -1,6 +1,7 @@
 package runtime
 
 import (
+	"fmt"
 	"math"
 	"testing"
 
@@ -70,15 +71,7 @@ func TestRunsAcrossGenerationWrap(t *testing.T) {
 		e.gen = math.MaxUint32 - 2
 		e.sched.retag(e.gen) // as if every counter had been written in the run before
 		for r := 0; r < 6; r++ {
-			clear(out[0].Data)
-			if err := e.Run(in, out); err != nil {
-				t.Fatal(err)
-			}
-			for i, v := range out[0].Data {
-				if d := v - want[i]; d > 1e-4 || d < -1e-4 {
-					t.Fatalf("%d threads, run %d (generation %d): output %d = %g, want %g", nt, r, e.gen, i, v, want[i])
-				}
-			}
+			runMatches(t, e, in, out, want, fmt.Sprintf("%d threads, run %d", nt, r))
 		}
 		e.Close()
 		// A fresh executor whose first run is a re-tagging one, 3·2³⁰
@@ -90,16 +83,22 @@ func TestRunsAcrossGenerationWrap(t *testing.T) {
 		}
 		e.gen = 3*retagRuns - 1
 		for r := 0; r < 2; r++ {
-			clear(out[0].Data)
-			if err := e.Run(in, out); err != nil {
-				t.Fatal(err)
-			}
-			for i, v := range out[0].Data {
-				if d := v - want[i]; d > 1e-4 || d < -1e-4 {
-					t.Fatalf("%d threads, fresh executor at generation %d: output %d = %g, want %g", nt, e.gen, i, v, want[i])
-				}
-			}
+			runMatches(t, e, in, out, want, fmt.Sprintf("%d threads, fresh executor", nt))
 		}
 		e.Close()
+	}
+}
+
+// runMatches runs e once on a cleared output and compares it with want.
+func runMatches(t *testing.T, e *Executor, in, out []*ir.Tensor, want []float32, what string) {
+	t.Helper()
+	clear(out[0].Data)
+	if err := e.Run(in, out); err != nil {
+		t.Fatal(err)
+	}
+	for i, v := range out[0].Data {
+		if d := v - want[i]; d > 1e-4 || d < -1e-4 {
+			t.Fatalf("%s (generation %d): output %d = %g, want %g", what, e.gen, i, v, want[i])
+		}
 	}
 }

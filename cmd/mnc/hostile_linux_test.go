@@ -6,6 +6,8 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/mnc-go/mnc/internal/hostile"
 )
 
 // TestHostileUnderAddressLimit: under ulimit -v the default memory budget
@@ -19,7 +21,7 @@ func TestHostileUnderAddressLimit(t *testing.T) {
 	}
 	dir := t.TempDir()
 	wide := filepath.Join(dir, "wide.png")
-	if err := os.WriteFile(wide, pngClaiming(1<<27, 1), 0o644); err != nil {
+	if err := os.WriteFile(wide, hostile.PNGClaiming(1<<27, 1), 0o644); err != nil {
 		t.Fatal(err)
 	}
 	cmd := exec.Command("sh", "-c", `ulimit -v 2000000 && exec "$0" "$@"`, os.Args[0], "run", "-threads", "1", "-image", wide, "mobilenet_v3_small:res=64")

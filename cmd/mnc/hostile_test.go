@@ -2,10 +2,7 @@ package main
 
 import (
 	"bytes"
-	"compress/zlib"
-	"encoding/binary"
 	"fmt"
-	"hash/crc32"
 	"image"
 	"image/png"
 	"os"
@@ -16,6 +13,7 @@ import (
 	"time"
 
 	pb "github.com/mnc-go/mnc/frontend/onnx/onnxpb"
+	"github.com/mnc-go/mnc/internal/hostile"
 	"google.golang.org/protobuf/proto"
 )
 
@@ -23,29 +21,14 @@ import (
 // constShape > 0) whose input is declared with the given shape.
 func onnxFile(t *testing.T, path string, shape []int64, constShape int64) {
 	t.Helper()
-	var dims []*pb.TensorShapeProto_Dimension
-	for _, d := range shape {
-		dims = append(dims, &pb.TensorShapeProto_Dimension{Value: &pb.TensorShapeProto_Dimension_DimValue{DimValue: d}})
-	}
-	vi := func(name string) *pb.ValueInfoProto {
-		return &pb.ValueInfoProto{Name: proto.String(name), Type: &pb.TypeProto{Value: &pb.TypeProto_TensorType{
-			TensorType: &pb.TypeProto_Tensor{ElemType: proto.Int32(1), Shape: &pb.TensorShapeProto{Dim: dims}}}}}
-	}
-	g := &pb.GraphProto{Name: proto.String("h"), Input: []*pb.ValueInfoProto{vi("x")}, Output: []*pb.ValueInfoProto{{Name: proto.String("y")}},
+	g := &pb.GraphProto{Name: proto.String("h"), Input: []*pb.ValueInfoProto{floatInput("x", shape)}, Output: []*pb.ValueInfoProto{{Name: proto.String("y")}},
 		Node: []*pb.NodeProto{{OpType: proto.String("Relu"), Input: []string{"x"}, Output: []string{"y"}}}}
 	if constShape > 0 {
 		g.Initializer = append(g.Initializer, &pb.TensorProto{Name: proto.String("s"), Dims: []int64{1}, DataType: proto.Int32(int32(pb.TensorProto_INT64)), Int64Data: []int64{constShape}})
 		g.Node = append(g.Node, &pb.NodeProto{OpType: proto.String("ConstantOfShape"), Name: proto.String("big"), Input: []string{"s"}, Output: []string{"c"}})
 		g.Output = append(g.Output, &pb.ValueInfoProto{Name: proto.String("c")})
 	}
-	data, err := proto.Marshal(&pb.ModelProto{IrVersion: proto.Int64(8), Graph: g,
-		OpsetImport: []*pb.OperatorSetIdProto{{Domain: proto.String(""), Version: proto.Int64(17)}}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := os.WriteFile(path, data, 0o644); err != nil {
-		t.Fatal(err)
-	}
+	writeGraph(t, path, g)
 }
 
 // convFile writes an ONNX model of one Conv of x [1×3×8×8] by an all-zero
@@ -56,16 +39,27 @@ func convFile(t *testing.T, path string, w ...int64) {
 	for _, d := range w {
 		n *= d
 	}
-	dims := []*pb.TensorShapeProto_Dimension{}
-	for _, d := range []int64{1, 3, 8, 8} {
-		dims = append(dims, &pb.TensorShapeProto_Dimension{Value: &pb.TensorShapeProto_Dimension_DimValue{DimValue: d}})
-	}
 	g := &pb.GraphProto{Name: proto.String("c"),
-		Input: []*pb.ValueInfoProto{{Name: proto.String("x"), Type: &pb.TypeProto{Value: &pb.TypeProto_TensorType{
-			TensorType: &pb.TypeProto_Tensor{ElemType: proto.Int32(1), Shape: &pb.TensorShapeProto{Dim: dims}}}}}},
+		Input:       []*pb.ValueInfoProto{floatInput("x", []int64{1, 3, 8, 8})},
 		Output:      []*pb.ValueInfoProto{{Name: proto.String("y")}},
 		Initializer: []*pb.TensorProto{{Name: proto.String("w"), Dims: w, DataType: proto.Int32(1), RawData: make([]byte, 4*n)}},
 		Node:        []*pb.NodeProto{{OpType: proto.String("Conv"), Name: proto.String("conv"), Input: []string{"x", "w"}, Output: []string{"y"}}}}
+	writeGraph(t, path, g)
+}
+
+// floatInput declares a float32 graph input of the given shape.
+func floatInput(name string, shape []int64) *pb.ValueInfoProto {
+	var dims []*pb.TensorShapeProto_Dimension
+	for _, d := range shape {
+		dims = append(dims, &pb.TensorShapeProto_Dimension{Value: &pb.TensorShapeProto_Dimension_DimValue{DimValue: d}})
+	}
+	return &pb.ValueInfoProto{Name: proto.String(name), Type: &pb.TypeProto{Value: &pb.TypeProto_TensorType{
+		TensorType: &pb.TypeProto_Tensor{ElemType: proto.Int32(1), Shape: &pb.TensorShapeProto{Dim: dims}}}}}
+}
+
+// writeGraph writes g as an opset-17 ONNX model.
+func writeGraph(t *testing.T, path string, g *pb.GraphProto) {
+	t.Helper()
 	data, err := proto.Marshal(&pb.ModelProto{IrVersion: proto.Int64(8), Graph: g,
 		OpsetImport: []*pb.OperatorSetIdProto{{Domain: proto.String(""), Version: proto.Int64(17)}}})
 	if err != nil {
@@ -120,7 +114,7 @@ func TestHostileInputs(t *testing.T) {
 	// A PNG header claiming 2^27×1 pixels with 100 bytes of them, and a
 	// real 1×60000 PNG that torchvision's preset scales to 73×4380000.
 	wide := filepath.Join(dir, "wide.png")
-	if err := os.WriteFile(wide, pngClaiming(1<<27, 1), 0o644); err != nil {
+	if err := os.WriteFile(wide, hostile.PNGClaiming(1<<27, 1), 0o644); err != nil {
 		t.Fatal(err)
 	}
 	narrow := filepath.Join(dir, "narrow.png")
@@ -226,24 +220,6 @@ func TestHostileInputs(t *testing.T) {
 			t.Errorf("%s: took %v", c.name, d)
 		}
 	}
-}
-
-// pngClaiming is a PNG whose header declares w×h RGB pixels and whose
-// IDAT holds 100 bytes of them.
-func pngClaiming(w, h uint32) []byte {
-	chunk := func(b []byte, kind string, data []byte) []byte {
-		b = binary.BigEndian.AppendUint32(b, uint32(len(data)))
-		c := append([]byte(kind), data...)
-		return binary.BigEndian.AppendUint32(append(b, c...), crc32.ChecksumIEEE(c))
-	}
-	ihdr := binary.BigEndian.AppendUint32(nil, w)
-	ihdr = binary.BigEndian.AppendUint32(ihdr, h)
-	ihdr = append(ihdr, 8, 2, 0, 0, 0)
-	var z bytes.Buffer
-	zw := zlib.NewWriter(&z)
-	zw.Write(make([]byte, 100))
-	zw.Close()
-	return chunk(chunk([]byte("\x89PNG\r\n\x1a\n"), "IHDR", ihdr), "IDAT", z.Bytes())
 }
 
 // TestPlanThroughPipe: a plan given as a pipe (mnc run <(cat x.plan)) is

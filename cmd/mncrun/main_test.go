@@ -19,19 +19,7 @@ import (
 // TestInputBounded: -input is read with a bound and devices are refused
 // (-input /dev/zero read until Go's fatal out-of-memory error).
 func TestInputBounded(t *testing.T) {
-	g, err := models.Build("mobilenet_v2:res=32,alpha=0.35,classes=7")
-	if err != nil {
-		t.Fatal(err)
-	}
-	set, _ := kernels.ForISA(kernels.Best())
-	p, _, err := passes.Compile(g, passes.Options{Level: 0, Batch: 1}, set)
-	if err != nil {
-		t.Fatal(err)
-	}
-	dir := t.TempDir()
-	if err := plan.Save(dir+"/m.plan", p); err != nil {
-		t.Fatal(err)
-	}
+	dir, _ := savedPlan(t, "mobilenet_v2:res=32,alpha=0.35,classes=7", 0)
 	big := dir + "/big.bin"
 	if err := os.WriteFile(big, make([]byte, 4*3*32*32+4), 0o644); err != nil {
 		t.Fatal(err)
@@ -50,19 +38,7 @@ func TestInputBounded(t *testing.T) {
 // TestRunMatchesReference: mncrun on a saved plan writes the outputs the
 // reference executor computes for the same input.
 func TestRunMatchesReference(t *testing.T) {
-	g, err := models.Build("mobilenet_v2:res=64,alpha=0.35,classes=7")
-	if err != nil {
-		t.Fatal(err)
-	}
-	set, _ := kernels.ForISA(kernels.Best())
-	p, _, err := passes.Compile(g, passes.Options{Level: 2, Batch: 1}, set)
-	if err != nil {
-		t.Fatal(err)
-	}
-	dir := t.TempDir()
-	if err := plan.Save(dir+"/m.plan", p); err != nil {
-		t.Fatal(err)
-	}
+	dir, g := savedPlan(t, "mobilenet_v2:res=64,alpha=0.35,classes=7", 2)
 	var out bytes.Buffer
 	if err := run([]string{"-threads", "2", "-runs", "2", "-output", dir + "/y.bin", dir + "/m.plan"}, &out); err != nil {
 		t.Fatal(err)
@@ -107,4 +83,24 @@ func readFile(path string) ([]float32, error) {
 		v[i] = math.Float32frombits(binary.LittleEndian.Uint32(b[4*i:]))
 	}
 	return v, nil
+}
+
+// savedPlan compiles the built-in model spec at the given level (batch 1,
+// the best ISA) and saves it as m.plan in a fresh directory.
+func savedPlan(t *testing.T, spec string, level int) (string, *ir.Graph) {
+	t.Helper()
+	g, err := models.Build(spec)
+	if err != nil {
+		t.Fatal(err)
+	}
+	set, _ := kernels.ForISA(kernels.Best())
+	p, _, err := passes.Compile(g, passes.Options{Level: level, Batch: 1}, set)
+	if err != nil {
+		t.Fatal(err)
+	}
+	dir := t.TempDir()
+	if err := plan.Save(dir+"/m.plan", p); err != nil {
+		t.Fatal(err)
+	}
+	return dir, g
 }
