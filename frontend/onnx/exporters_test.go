@@ -83,6 +83,7 @@ var exporterCases = []exporterCase{
 	{"tf_same_pad", []int{1, 3}, false},
 	{"det_two_heads", []int{1, 3}, false},
 	{"torch_batch_arith", []int{1, 3}, false},
+	{"torch17_mnv4", []int{1, 3}, false},
 }
 
 // noPadSteps are the models whose -O2 plan must have no Pad step: every
