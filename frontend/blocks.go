@@ -215,3 +215,72 @@ func (b *Builder) Classifier(x *ir.Value, layers []HeadLayer) *ir.Value {
 	}
 	return x
 }
+
+// UIB describes a MobileNetV4 Universal Inverted Bottleneck (Qin et al.
+// 2024, §3.2; timm's UniversalInvertedResidual): an optional "start"
+// depthwise conv before the expansion, the 1×1 expansion, an optional
+// "middle" depthwise conv, and the linear 1×1 projection. Its four
+// instances are IB (middle only), ConvNeXt-like (start only), ExtraDW
+// (both) and FFN (neither).
+type UIB struct {
+	Start  int        // start depthwise kernel (0: none); linear, as in timm
+	Mid    int        // middle depthwise kernel (0: none); followed by Act
+	Expand int        // hidden (expanded) channels
+	Out    int        // output channels
+	Stride int        // on the middle depthwise, or the start one when there is no middle
+	Act    Activation // after the expansion and the middle depthwise
+}
+
+// UIB adds a Universal Inverted Bottleneck in timm's layout: prefix.dw_start,
+// prefix.pw_exp, prefix.dw_mid, prefix.pw_proj (ConvBNActs), and the
+// residual Add (prefix.add: projection + shortcut) when the stride is 1
+// and the widths match. A block with a stride needs a depthwise conv to
+// take it.
+func (b *Builder) UIB(prefix string, x *ir.Value, c UIB) *ir.Value {
+	if b.err != nil {
+		return x
+	}
+	in := Channels(x)
+	switch {
+	case c.Expand <= 0:
+		b.Failf("block %q: expanded channels %d must be positive", prefix, c.Expand)
+	case c.Stride != 1 && c.Start == 0 && c.Mid == 0:
+		b.Failf("block %q: stride %d needs a start or middle depthwise conv to take it", prefix, c.Stride)
+	}
+	if b.err != nil {
+		return x
+	}
+	y := x
+	if c.Start > 0 {
+		s := 1
+		if c.Mid == 0 {
+			s = c.Stride
+		}
+		y = b.ConvBNAct(prefix+".dw_start", y, in, c.Start, s, in, Linear)
+	}
+	y = b.ConvBNAct(prefix+".pw_exp", y, c.Expand, 1, 1, 1, c.Act)
+	if c.Mid > 0 {
+		y = b.ConvBNAct(prefix+".dw_mid", y, c.Expand, c.Mid, c.Stride, c.Expand, c.Act)
+	}
+	y = b.ConvBNAct(prefix+".pw_proj", y, c.Out, 1, 1, 1, Linear)
+	if c.Stride == 1 && in == c.Out {
+		y = b.Add(prefix+".add", y, x)
+	}
+	return y
+}
+
+// FusedIB adds MobileNetV4's fused inverted bottleneck (timm's
+// EdgeResidual): a dense k×k expansion to hidden channels (prefix.conv_exp,
+// with act), the linear 1×1 projection (prefix.conv_pwl), and the residual
+// Add (prefix.add) when the stride is 1 and the widths match.
+func (b *Builder) FusedIB(prefix string, x *ir.Value, hidden, out, k, stride int, act Activation) *ir.Value {
+	if b.err != nil {
+		return x
+	}
+	y := b.ConvBNAct(prefix+".conv_exp", x, hidden, k, stride, 1, act)
+	y = b.ConvBNAct(prefix+".conv_pwl", y, out, 1, 1, 1, Linear)
+	if stride == 1 && Channels(x) == out {
+		y = b.Add(prefix+".add", y, x)
+	}
+	return y
+}

@@ -81,6 +81,19 @@ func TestBlockLayouts(t *testing.T) {
 		}, "f.4.block.0.0:Conv f.4.block.0.1:BatchNormalization f.4.block.0.2:Relu f.4.block.1.0:Conv f.4.block.1.1:BatchNormalization f.4.block.1.2:Relu " +
 			"f.4.block.2.avgpool:GlobalAveragePool f.4.block.2.fc1:Conv f.4.block.2.activation:Relu f.4.block.2.fc2:Conv f.4.block.2.scale_activation:HardSigmoid f.4.block.2.mul:Mul " +
 			"f.4.block.3.0:Conv f.4.block.3.1:BatchNormalization f.4.add:Add"},
+		{"UIB ExtraDW", func(b *Builder, x *ir.Value) *ir.Value {
+			return b.UIB("f.5", x, UIB{Start: 5, Mid: 3, Expand: 48, Out: 16, Stride: 1, Act: ReLU})
+		}, "f.5.dw_start.0:Conv f.5.dw_start.1:BatchNormalization f.5.pw_exp.0:Conv f.5.pw_exp.1:BatchNormalization f.5.pw_exp.2:Relu " +
+			"f.5.dw_mid.0:Conv f.5.dw_mid.1:BatchNormalization f.5.dw_mid.2:Relu f.5.pw_proj.0:Conv f.5.pw_proj.1:BatchNormalization f.5.add:Add"},
+		{"UIB IB stride 2", func(b *Builder, x *ir.Value) *ir.Value {
+			return b.UIB("f.6", x, UIB{Mid: 3, Expand: 32, Out: 16, Stride: 2, Act: ReLU})
+		}, "f.6.pw_exp.0:Conv f.6.pw_exp.1:BatchNormalization f.6.pw_exp.2:Relu f.6.dw_mid.0:Conv f.6.dw_mid.1:BatchNormalization f.6.dw_mid.2:Relu " +
+			"f.6.pw_proj.0:Conv f.6.pw_proj.1:BatchNormalization"},
+		{"UIB FFN", func(b *Builder, x *ir.Value) *ir.Value {
+			return b.UIB("f.7", x, UIB{Expand: 32, Out: 16, Stride: 1, Act: ReLU6})
+		}, "f.7.pw_exp.0:Conv f.7.pw_exp.1:BatchNormalization f.7.pw_exp.2:Clip f.7.pw_proj.0:Conv f.7.pw_proj.1:BatchNormalization f.7.add:Add"},
+		{"FusedIB", func(b *Builder, x *ir.Value) *ir.Value { return b.FusedIB("f.8", x, 64, 16, 3, 1, ReLU) },
+			"f.8.conv_exp.0:Conv f.8.conv_exp.1:BatchNormalization f.8.conv_exp.2:Relu f.8.conv_pwl.0:Conv f.8.conv_pwl.1:BatchNormalization f.8.add:Add"},
 		{"head", func(b *Builder, x *ir.Value) *ir.Value {
 			return b.Classifier(b.Pool(x), []HeadLayer{{Out: 20, Act: HSwish}, {Dropout: true}, {Out: 5}})
 		}, "avgpool:GlobalAveragePool flatten:Flatten classifier.0:Gemm classifier.1:HardSwish classifier.3:Gemm"},
@@ -126,6 +139,36 @@ func TestSEAndConvAttributes(t *testing.T) {
 	}
 	if _, ok := byName["f.add"]; ok {
 		t.Error("stride-2 block has a residual add")
+	}
+}
+
+// A UIB's stride goes to the middle depthwise conv, or to the start one
+// when there is no middle (a strided ConvNeXt-like block); the start
+// depthwise has no activation.
+func TestUIBStrides(t *testing.T) {
+	for _, c := range []struct {
+		name    string
+		c       UIB
+		strided string
+	}{
+		{"ExtraDW", UIB{Start: 3, Mid: 5, Expand: 32, Out: 24, Stride: 2, Act: ReLU}, "f.dw_mid.0"},
+		{"ConvNeXt-like", UIB{Start: 5, Expand: 32, Out: 24, Stride: 2, Act: ReLU}, "f.dw_start.0"},
+	} {
+		g := build(t, func(b *Builder, x *ir.Value) *ir.Value { return b.UIB("f", x, c.c) })
+		for _, n := range g.Nodes {
+			if n.Op == ir.OpConv && n.Attrs.Strides != [2]int{1, 1} && n.Name != c.strided {
+				t.Errorf("%s: %s has stride %v; only %s should", c.name, n.Name, n.Attrs.Strides, c.strided)
+			}
+			if n.Name == "f.dw_start.0" && (n.Attrs.Group != 16 || n.Attrs.Pads[0] != c.c.Start/2) {
+				t.Errorf("%s: start depthwise %+v", c.name, n.Attrs)
+			}
+			if n.Name == "f.dw_start.2" {
+				t.Errorf("%s: the start depthwise has an activation", c.name)
+			}
+		}
+		if out := g.Outputs[0].Shape; !out.Equal(ir.Shape{1, 24, 4, 4}) {
+			t.Errorf("%s: output %v, want [1 24 4 4]", c.name, out)
+		}
 	}
 }
 
@@ -177,6 +220,11 @@ func TestBuilderErrors(t *testing.T) {
 		}, `node "add" (Add): cannot broadcast`},
 		{"kernel", func(b *Builder, x *ir.Value) *ir.Value { return b.Conv("k0", x, 8, 0, 1, 1, false, 2) }, `conv "k0": kernel 0 and stride 1 must be positive`},
 		{"no layers", func(b *Builder, x *ir.Value) *ir.Value { return x }, `model "t" has no layers`},
+		{"UIB stride without depthwise", func(b *Builder, x *ir.Value) *ir.Value {
+			return b.UIB("u", x, UIB{Expand: 32, Out: 16, Stride: 2, Act: ReLU})
+		}, `block "u": stride 2 needs a start or middle depthwise conv`},
+		{"UIB expand", func(b *Builder, x *ir.Value) *ir.Value { return b.UIB("u", x, UIB{Mid: 3, Out: 16, Stride: 1}) },
+			`block "u": expanded channels 0 must be positive`},
 	} {
 		b := NewBuilder("t", Options{Weights: ZeroWeights})
 		x := b.Input("input", 16, 8, 8)

@@ -41,6 +41,8 @@ var rowFields = map[string][]string{
 	"dwsep":   {"k", "out", "s", "n", "nl", "scale", "tap"},
 	"ir":      {"t", "c", "n", "s", "k", "se", "nl", "scale", "tap"},
 	"bneck":   {"k", "exp", "out", "se", "nl", "s", "scale", "flat", "tap"},
+	"uib":     {"start", "mid", "e", "out", "s", "n", "nl", "scale", "tap"},
+	"fused":   {"k", "e", "out", "s", "n", "nl", "scale", "tap"},
 	"extra":   {"out", "k", "s", "nl", "tap"},
 	"stage":   {}, // stage NAME: one word, no fields
 	"pool":    {},
@@ -51,7 +53,7 @@ var rowFields = map[string][]string{
 }
 
 // fieldAliases lets rows use either spelling of a paper's column.
-var fieldAliases = map[string]string{"c": "out", "out": "c", "stride": "s", "kernel": "k", "act": "nl"}
+var fieldAliases = map[string]string{"c": "out", "out": "c", "stride": "s", "kernel": "k", "act": "nl", "t": "e", "e": "t", "middle": "mid"}
 
 func rowKinds() string {
 	var k []string

@@ -148,7 +148,14 @@ func TestParseErrors(t *testing.T) {
 		{"bad multiple", head + "conv k=3 out=8\nconv k=1 out=0.3x\n", `e.mnc:4: field "out": want a positive integer or a whole multiple`},
 		{"bad groups", head + "conv k=3 out=8 groups=2\n", `e.mnc:3: conv: conv "features.0.0": 2 groups do not divide 3 input and 8 output channels`},
 		{"fc before pool", head + "conv k=3 out=8\nfc out=4\n", `e.mnc:4: fc: needs a pool row before it`},
-		{"conv after pool", head + "conv k=3 out=8\npool\nconv k=1 out=8\n", `e.mnc:5: conv: body rows must come before pool`},
+		{"dwsep after pool", head + "conv k=3 out=8\npool\ndwsep out=8\n", `e.mnc:5: dwsep: body rows must come before pool`},
+		{"3x3 conv after pool", head + "conv k=3 out=8\npool\nconv k=3 out=8\n", `e.mnc:5: field "k": a conv after pool runs on the pooled 1×1 map: want k=1 s=1 groups=1`},
+		{"conv after fc", head + "conv k=3 out=8\npool\nfc out=4\nconv k=1 out=8\nfc\n", `e.mnc:6: conv: a conv after pool must come before the dropout and fc rows`},
+		{"uib stride", head + "conv k=3 out=8\nuib start=0 mid=0 e=2 out=8 s=2\n", `e.mnc:4: field "s": stride 2 needs a start or mid depthwise conv to take it`},
+		{"uib needs e", head + "conv k=3 out=8\nuib mid=3 out=8\n", `e.mnc:4: field "e": required by uib`},
+		{"uib huge start", head + "conv k=3 out=8\nuib start=99 mid=3 e=2 out=8\n", `e.mnc:4: field "start": 99 is more than the limit 31`},
+		{"uib bad mid", head + "conv k=3 out=8\nuib mid=-3 e=2 out=8\n", `e.mnc:4: field "mid": want a positive integer, got "-3"`},
+		{"fused needs out", head + "conv k=3 out=8\nfused k=3 e=4\n", `e.mnc:4: field "out": required by fused`},
 		{"pool twice", head + "conv k=3 out=8\npool\npool\n", `e.mnc:5: pool: the model is already pooled`},
 		{"fc needs out", head + "conv k=3 out=8\npool\nfc\nfc\n", `e.mnc:5: field "out": required (only the last fc defaults to the classes)`},
 		{"after softmax", head + "conv k=3 out=8\npool\nfc out=4\nsoftmax\nfc out=3\n", `e.mnc:7: fc: nothing may follow softmax`},
@@ -169,6 +176,69 @@ func TestParseErrors(t *testing.T) {
 		if !strings.HasPrefix(err.Error(), c.want) {
 			t.Errorf("%s:\n got  %q\n want %q...", c.name, err, c.want)
 		}
+	}
+}
+
+// MobileNetV4 rows: every UIB instance, a FusedIB, repeats, and a 1×1
+// conv on the pooled map before the flatten.
+const v4Desc = `model tiny_v4
+input 3x64x64
+classes 10
+nl RE
+conv  k=3 out=16 s=2
+fused k=3 e=4 out=24 s=2
+uib   start=5 mid=5 e=3 out=32 s=2
+uib   start=0 mid=3 e=2 out=32 n=2
+uib   start=3 mid=0 e=4 out=32
+uib   start=0 mid=0 t=2 c=32
+uib   start=3 middle=0 e=4 out=48 s=2
+conv  k=1 out=64
+pool
+conv  k=1 out=128 scale=none
+fc
+`
+
+func TestParseV4(t *testing.T) {
+	g, err := Parse("v4.mnc", strings.NewReader(v4Desc))
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := map[string]ir.Shape{
+		"features.1.conv_exp.0": {1, 64, 16, 16}, // make_divisible(16·4, 8)
+		"features.1.conv_pwl.0": {1, 24, 16, 16},
+		"features.2.dw_start.0": {1, 24, 16, 16}, // the stride is the middle dw's
+		"features.2.pw_exp.0":   {1, 72, 16, 16},
+		"features.2.dw_mid.0":   {1, 72, 8, 8},
+		"features.3.add":        {1, 32, 8, 8},
+		"features.4.add":        {1, 32, 8, 8}, // second repeat
+		"features.5.pw_exp.0":   {1, 128, 8, 8},
+		"features.5.add":        {1, 32, 8, 8},
+		"features.6.add":        {1, 32, 8, 8}, // FFN
+		"features.7.dw_start.0": {1, 32, 4, 4}, // strided ConvNeXt-like: the start dw takes it
+		"avgpool":               {1, 64, 1, 1},
+		"head.0.0":              {1, 128, 1, 1},
+		"head.0.2":              {1, 128, 1, 1},
+		"flatten":               {1, 128},
+		"classifier":            {1, 10},
+	}
+	got := map[string]ir.Shape{}
+	var order []string
+	for _, n := range g.Nodes {
+		got[n.Name] = n.Output().Shape
+		order = append(order, n.Name)
+	}
+	for name, s := range want {
+		if !got[name].Equal(s) {
+			t.Errorf("%s: shape %v, want %v", name, got[name], s)
+		}
+	}
+	for _, absent := range []string{"features.1.add", "features.2.add", "features.7.add", "features.3.dw_start.0", "features.5.dw_mid.0", "features.6.dw_start.0", "features.6.dw_mid.0"} {
+		if _, ok := got[absent]; ok {
+			t.Errorf("%s should not exist", absent)
+		}
+	}
+	if tail := strings.Join(order[len(order)-6:], " "); tail != "avgpool head.0.0 head.0.1 head.0.2 flatten classifier" {
+		t.Errorf("head %s, want avgpool head.0.0 head.0.1 head.0.2 flatten classifier", tail)
 	}
 }
 

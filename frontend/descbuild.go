@@ -34,6 +34,7 @@ func (d *Desc) Build(w Weights) (*ir.Graph, error) {
 	var outs []*ir.Value
 	var outNames []string
 	pooled, softmax := false, false
+	headConvs := 0 // conv rows after pool
 	var head []HeadLayer
 	lastFC := -1
 	for i, r := range d.Rows {
@@ -50,15 +51,19 @@ func (d *Desc) Build(w Weights) (*ir.Graph, error) {
 			return nil, fail("nothing may follow softmax")
 		}
 		switch r.Kind {
-		case "conv", "dwsep", "ir", "bneck", "extra", "stage", "pool":
+		case "conv", "dwsep", "ir", "bneck", "uib", "fused", "extra", "stage", "pool":
 			if len(outs) > 0 {
 				return nil, fail("only ssdhead rows may follow an ssdhead row")
 			}
 		}
+		headConv := r.Kind == "conv" && pooled
 		switch r.Kind {
-		case "conv", "dwsep", "ir", "bneck", "extra", "stage":
-			if pooled {
+		case "conv", "dwsep", "ir", "bneck", "uib", "fused", "extra", "stage":
+			if pooled && !headConv {
 				return nil, fail("body rows must come before pool")
+			}
+			if headConv && len(head) > 0 {
+				return nil, fail("a conv after pool must come before the dropout and fc rows")
 			}
 		case "dropout", "fc":
 			if !pooled {
@@ -75,6 +80,17 @@ func (d *Desc) Build(w Weights) (*ir.Graph, error) {
 		case "conv":
 			k, s, g := rr.int("k", 0), rr.int("s", 1), rr.int("groups", 1)
 			out, act := rr.channels("out", in), rr.act()
+			if headConv {
+				// MobileNetV4's conv_head: a 1×1 conv on the pooled map.
+				if rr.err == nil && (k != 1 || s != 1 || g != 1) {
+					rr.fail("k", "a conv after pool runs on the pooled 1×1 map: want k=1 s=1 groups=1")
+				}
+				if rr.err == nil {
+					x = b.ConvBNAct(fmt.Sprintf("head.%d", headConvs), x, out, 1, 1, 1, act)
+					headConvs++
+				}
+				break
+			}
 			if rr.err == nil {
 				x = b.ConvBNAct(name(), x, out, k, s, g, act)
 				if feature++; feature > MaxLayers {
@@ -118,6 +134,31 @@ func (d *Desc) Build(w Weights) (*ir.Graph, error) {
 					rr.fail("n", "the model has more than %d layers", MaxLayers)
 				}
 			}
+		case "uib":
+			start, mid, e, s, n := rr.kernel("start"), rr.kernel("mid"), rr.float("e"), rr.int("s", 1), rr.int("n", 1)
+			out, act := rr.channels("out", in), rr.act()
+			if rr.err == nil && s > 1 && start == 0 && mid == 0 {
+				rr.fail("s", "stride %d needs a start or mid depthwise conv to take it", s)
+			}
+			for j := 0; j < n && rr.err == nil; j++ {
+				hidden := MakeDivisible(float64(Channels(x))*e, 8)
+				x = b.UIB(name(), x, UIB{Start: start, Mid: mid, Expand: hidden, Out: out, Stride: s, Act: act})
+				if feature++; feature > MaxLayers {
+					rr.fail("n", "the model has more than %d layers", MaxLayers)
+				}
+				s = 1
+			}
+		case "fused":
+			k, e, s, n := rr.int("k", 3), rr.float("e"), rr.int("s", 1), rr.int("n", 1)
+			out, act := rr.channels("out", in), rr.act()
+			for j := 0; j < n && rr.err == nil; j++ {
+				hidden := MakeDivisible(float64(Channels(x))*e, 8)
+				x = b.FusedIB(name(), x, hidden, out, k, s, act)
+				if feature++; feature > MaxLayers {
+					rr.fail("n", "the model has more than %d layers", MaxLayers)
+				}
+				s = 1
+			}
 		case "extra":
 			out, k, s, act := rr.int("out", 0), rr.int("k", 3), rr.int("s", 2), rr.act()
 			if rr.err == nil {
@@ -145,7 +186,8 @@ func (d *Desc) Build(w Weights) (*ir.Graph, error) {
 			if pooled {
 				return nil, fail("the model is already pooled")
 			}
-			x = b.Pool(x)
+			// The flatten comes after any conv rows on the pooled map.
+			x = b.GlobalAvgPool("avgpool", x)
 			pooled = true
 		case "dropout":
 			if p, ok := r.Fields["p"]; ok {
@@ -194,6 +236,9 @@ func (d *Desc) Build(w Weights) (*ir.Graph, error) {
 			return nil, fmt.Errorf("%s: %w", d.File, err)
 		}
 		return g, nil
+	}
+	if pooled {
+		x = b.Flatten("flatten", x)
 	}
 	out := "features"
 	if len(head) > 0 {
@@ -320,7 +365,7 @@ func (rr *rowReader) value(name string, required bool) (string, bool) {
 
 // fieldLimit bounds integer fields so a typo cannot ask for terabytes of
 // weights.
-var fieldLimit = map[string]int{"k": 31, "s": 32, "n": 1000, "groups": maxChannels}
+var fieldLimit = map[string]int{"k": 31, "start": 31, "mid": 31, "s": 32, "n": 1000, "groups": maxChannels}
 
 const maxChannels = 1 << 16
 
@@ -345,6 +390,15 @@ func (rr *rowReader) int(name string, def int) int {
 		return 1
 	}
 	return n
+}
+
+// kernel reads a depthwise kernel size that may be 0 (none) or absent (0).
+func (rr *rowReader) kernel(name string) int {
+	v, ok := rr.r.Fields[name]
+	if !ok || v == "0" {
+		return 0
+	}
+	return rr.int(name, 1)
 }
 
 func (rr *rowReader) float(name string) float64 {

@@ -48,8 +48,19 @@
 //	                                           n repeats, the first with stride s
 //	bneck k=5 exp=72 out=40 se=1 nl=RE s=2     V3 bneck: exp hidden channels, SE squeeze
 //	                                           make_divisible(exp/4, 8)
+//	uib   start=5 mid=5 e=3 out=96 [s=1] [n=1] [nl=]
+//	                                           V4 Universal Inverted Bottleneck: start
+//	                                           dw (linear) → 1×1 to make_divisible(in·e, 8)
+//	                                           → nl → mid dw → nl → 1×1 linear; start=0
+//	                                           or mid=0 leaves that dw out (IB: start=0,
+//	                                           ConvNeXt-like: mid=0, FFN: both); the
+//	                                           stride goes to mid, else to start
+//	fused k=3 e=4 out=48 [s=1] [n=1] [nl=]     V4 FusedIB: dense k×k to make_divisible(in·e, 8)
+//	                                           → nl → 1×1 linear
 //
-// Head rows: pool (global average pool and flatten), dropout [p=0.2] (takes
+// Head rows: pool (global average pool and flatten), conv k=1 out=N [nl=]
+// right after it (a 1×1 conv → BN → nl on the pooled map, before the
+// flatten: MobileNetV4's conv_head; named head.0, head.1, ...), dropout [p=0.2] (takes
 // torchvision's classifier index; inference makes it the identity, so no
 // node), fc out=N [nl=] (a Gemm; the last fc may omit out: it is the classes;
 // head fcs are linear unless nl= says), softmax (last; output "probs"
