@@ -36,6 +36,10 @@ func TestTotals(t *testing.T) {
 		{"mobilenet_v2", 300_774_272, 3_504_872, 3_469_760},
 		{"mobilenet_v3_large", 216_589_760, 5_483_032, 5_451_272},
 		{"mobilenet_v3_small", 56_510_400, 2_542_856, 2_525_832},
+		// timm's mobilenetv4_conv_small (3.77 M params, 0.19 GMACs): counted
+		// independently from timm's arch_def strings (a Python walk of
+		// uir_r1_a5_k5_s2_e3_c96 ... with make_divisible(in·e, 8)).
+		{"mobilenet_v4_conv_small", 186_005_568, 3_774_024, 3_747_936},
 	} {
 		r := analyze(t, c.spec)
 		if r.MACs != c.macs || r.Params != c.params || r.Weights != c.weights {

@@ -72,8 +72,9 @@ func LoadDesc(name string, r io.Reader, opts BuildOptions) (*ir.Graph, error) {
 	}
 	// A detector's last maps are 1×1 to 3×3: calibrate them as the
 	// built-in detector is (pooled statistics, see calibrate).
+	// So is a conv on the pooled map (V4's head): one value per channel.
 	minSamples := 0
-	if len(g.Outputs) > 1 {
+	if len(g.Outputs) > 1 || convAfterPool(d) {
 		minSamples = detectorMinSamples
 	}
 	if err := calibrate(g, d.Input[1], minSamples); err != nil {
@@ -90,4 +91,19 @@ func LoadFile(file string, opts BuildOptions) (*ir.Graph, error) {
 	}
 	defer f.Close()
 	return LoadDesc(file, f, opts)
+}
+
+// convAfterPool reports whether a description has conv rows on the pooled
+// map (MobileNetV4's head).
+func convAfterPool(d *frontend.Desc) bool {
+	pooled := false
+	for _, r := range d.Rows {
+		switch {
+		case r.Kind == "pool":
+			pooled = true
+		case r.Kind == "conv" && pooled:
+			return true
+		}
+	}
+	return false
 }

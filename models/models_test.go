@@ -19,6 +19,7 @@ func TestSpecParsing(t *testing.T) {
 		"v3s:alpha=0.75":      {Name: "mobilenet_v3_small", Alpha: 0.75, Res: 224, Classes: 1000},
 		"v3_small: softmax=1": {Name: "mobilenet_v3_small", Alpha: 1, Res: 224, Classes: 1000, Softmax: true},
 		"mobilenet_v1_conv":   {Name: "mobilenet_v1_conv", Alpha: 1, Res: 224, Classes: 1000},
+		"v4s:alpha=0.5":       {Name: "mobilenet_v4_conv_small", Alpha: 0.5, Res: 224, Classes: 1000},
 	} {
 		got, err := ParseSpec(spec)
 		if err != nil || got != want {
@@ -50,7 +51,7 @@ func TestSpecParsing(t *testing.T) {
 			}
 		}
 	}
-	if n := Names(); len(n) != 7 || n[0] != "lraspp_mobilenet_v3_large" || n[6] != "ssdlite320_mobilenet_v3_large" {
+	if n := Names(); len(n) != 8 || n[0] != "lraspp_mobilenet_v3_large" || n[6] != "mobilenet_v4_conv_small" || n[7] != "ssdlite320_mobilenet_v3_large" {
 		t.Errorf("Names() = %v", n)
 	}
 }
@@ -68,6 +69,7 @@ func TestGraphInterface(t *testing.T) {
 		{"mobilenet_v2:alpha=0.5,res=160", 160, 1000, "logits", 152},
 		{"mobilenet_v3_large", 224, 1000, "logits", 186},
 		{"mobilenet_v3_small:alpha=0.75,softmax=1", 224, 1000, "probs", 157},
+		{"mobilenet_v4_conv_small:res=160,classes=10", 160, 10, "logits", 135},
 	} {
 		g, err := BuildSpec(c.spec, BuildOptions{NoWeights: true})
 		if err != nil {
@@ -121,6 +123,11 @@ func TestStructure(t *testing.T) {
 		{"v2", ir.OpAdd, 10}, {"v2", ir.OpBatchNorm, 52}, {"v1", ir.OpClip, 27},
 		{"v3l", ir.OpMul, 8}, {"v3l", ir.OpAdd, 10}, {"v3s", ir.OpMul, 9}, {"v3s", ir.OpAdd, 6},
 		{"v3s", ir.OpHardSigmoid, 9}, {"v3l", ir.OpGemm, 2}, {"v1", ir.OpGemm, 1},
+		// V4-Conv-S: residuals on the 4 IBs and the ConvNeXt-like block at
+		// 14² and the 5 blocks after the stride at 7²; BNs on 7 plain convs
+		// (stem, 5 cn, head), 12 expands, 12 projections, 4 start and 11
+		// middle depthwise convs; ReLU on the 7 convs, 12 expands, 11 middles.
+		{"v4s", ir.OpAdd, 10}, {"v4s", ir.OpBatchNorm, 46}, {"v4s", ir.OpRelu, 30}, {"v4s", ir.OpGemm, 1},
 	} {
 		if got := count(c.spec, c.op); got != c.n {
 			t.Errorf("%s: %d %s nodes, want %d", c.spec, got, c.op, c.n)
@@ -201,7 +208,7 @@ func TestWeightsDeterministicAndCalibrated(t *testing.T) {
 // Every activation of the calibrated models at 224 stays O(1) on the fixed
 // input: RMS within [1e-2, 1e2], and the logits are finite.
 func TestActivationsStayBounded(t *testing.T) {
-	specs := []string{"mobilenet_v3_small", "mobilenet_v1", "mobilenet_v2", "mobilenet_v3_large"}
+	specs := []string{"mobilenet_v3_small", "mobilenet_v1", "mobilenet_v2", "mobilenet_v3_large", "mobilenet_v4_conv_small"}
 	if testing.Short() {
 		specs = specs[:1]
 	}

@@ -1,9 +1,9 @@
 // Package models is mnc's model zoo: MobileNet V1 (and the paper's "Conv
-// MobileNet" baseline), V2, V3-Large and V3-Small with width multipliers,
-// input resolutions and class counts, built from Go tables with the
-// frontend's blocks and given deterministic, calibrated random weights. The
-// four standard models and SSDLite also ship as description files
-// (models/*.mnc).
+// MobileNet" baseline), V2, V3-Large, V3-Small and V4-Conv-Small with width
+// multipliers, input resolutions and class counts, built from Go tables with
+// the frontend's blocks and given deterministic, calibrated random weights.
+// The four standard models, V4-Conv-Small and SSDLite also ship as
+// description files (models/*.mnc).
 package models
 
 import (
@@ -59,6 +59,9 @@ type family struct {
 	eps    float32
 	calRes int // Calibrate's resolution; 0 means the model's own
 	build  func(b *frontend.Builder, x *ir.Value, s Spec) *ir.Value
+	// calMinSamples: as multiFamily's (V4's head BatchNorm sees one value
+	// per channel, after the pool).
+	calMinSamples int
 }
 
 // multiFamily is a model with several outputs (a detector): build makes
@@ -89,21 +92,25 @@ func defaults(name string) Spec {
 }
 
 var families = map[string]family{
-	"mobilenet_v1":      {1e-5, CalibrationRes, func(b *frontend.Builder, x *ir.Value, s Spec) *ir.Value { return buildV1(b, x, s, false) }},
-	"mobilenet_v1_conv": {1e-5, CalibrationRes, func(b *frontend.Builder, x *ir.Value, s Spec) *ir.Value { return buildV1(b, x, s, true) }},
-	"mobilenet_v2":      {1e-5, CalibrationRes, buildV2},
+	"mobilenet_v1":      {1e-5, CalibrationRes, func(b *frontend.Builder, x *ir.Value, s Spec) *ir.Value { return buildV1(b, x, s, false) }, 0},
+	"mobilenet_v1_conv": {1e-5, CalibrationRes, func(b *frontend.Builder, x *ir.Value, s Spec) *ir.Value { return buildV1(b, x, s, true) }, 0},
+	"mobilenet_v2":      {1e-5, CalibrationRes, buildV2, 0},
 	"mobilenet_v3_large": {1e-3, 0, func(b *frontend.Builder, x *ir.Value, s Spec) *ir.Value {
 		return buildV3(b, x, s, v3Large, 1280)
-	}},
+	}, 0},
 	"mobilenet_v3_small": {1e-3, 0, func(b *frontend.Builder, x *ir.Value, s Spec) *ir.Value {
 		return buildV3(b, x, s, v3Small, 1024)
-	}},
+	}, 0},
+	"mobilenet_v4_conv_small": {1e-5, 0, func(b *frontend.Builder, x *ir.Value, s Spec) *ir.Value {
+		return buildV4(b, x, s, v4ConvSmall)
+	}, detectorMinSamples},
 }
 
 var aliases = map[string]string{
 	"v1": "mobilenet_v1", "v1_conv": "mobilenet_v1_conv", "v2": "mobilenet_v2",
 	"v3l": "mobilenet_v3_large", "v3_large": "mobilenet_v3_large",
 	"v3s": "mobilenet_v3_small", "v3_small": "mobilenet_v3_small",
+	"v4s": "mobilenet_v4_conv_small", "v4_conv_small": "mobilenet_v4_conv_small",
 }
 
 var specKeys = []string{"alpha", "res", "classes", "softmax"}
@@ -283,7 +290,7 @@ func BuildFrom(s Spec, opts BuildOptions) (*ir.Graph, error) {
 		if res == 0 {
 			res = s.Res
 		}
-		if err := calibrate(g, res, multiFamilies[s.Name].calMinSamples); err != nil {
+		if err := calibrate(g, res, max(f.calMinSamples, multiFamilies[s.Name].calMinSamples)); err != nil {
 			return nil, fmt.Errorf("model %s: calibrating: %w", s, err)
 		}
 	}

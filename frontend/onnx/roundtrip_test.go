@@ -56,7 +56,7 @@ func expectSame(t *testing.T, g, h *ir.Graph, rel float64) {
 // TestRoundTripModels exports and re-imports the built-in models. With
 // -short they are built at 96×96 to keep the reference runs quick.
 func TestRoundTripModels(t *testing.T) {
-	for _, name := range []string{"mobilenet_v1", "mobilenet_v2", "mobilenet_v3_large", "mobilenet_v3_small"} {
+	for _, name := range []string{"mobilenet_v1", "mobilenet_v2", "mobilenet_v3_large", "mobilenet_v3_small", "mobilenet_v4_conv_small"} {
 		spec := name
 		if testing.Short() {
 			spec += ":res=96"

@@ -1,0 +1,94 @@
+package models_test
+
+import (
+	"fmt"
+	"testing"
+
+	"github.com/mnc-go/mnc/ir"
+	"github.com/mnc-go/mnc/kernels"
+	"github.com/mnc-go/mnc/models"
+	"github.com/mnc-go/mnc/passes"
+	"github.com/mnc-go/mnc/plan"
+	"github.com/mnc-go/mnc/reference"
+	"github.com/mnc-go/mnc/runtime"
+)
+
+// TestV4MatchesReference: MobileNetV4-Conv-S compiled at -O0 and -O2 (every
+// block fused however small, and at the default thresholds) for every
+// available ISA, on 1 and 2 threads at batch 1 and 3, matches the
+// reference interpreter within 1e-4·max|ref|: at 128² (4×4 maps in the last
+// stage), and at 224² unless -short.
+func TestV4MatchesReference(t *testing.T) {
+	specs := []string{"mobilenet_v4_conv_small:res=128,classes=10"}
+	if !testing.Short() {
+		specs = append(specs, "mobilenet_v4_conv_small")
+	}
+	for _, spec := range specs {
+		t.Run(spec, func(t *testing.T) {
+			g, err := models.Build(spec)
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, batch := range []int{1, 3} {
+				h := g.Clone()
+				if err := h.SetBatch(batch); err != nil {
+					t.Fatal(err)
+				}
+				x := reference.FixedInput(h.Inputs[0].Shape...)
+				ref, err := reference.Run(h, map[string]*ir.Tensor{"input": x}, nil)
+				if err != nil {
+					t.Fatal(err)
+				}
+				want := ref["logits"]
+				for _, isa := range kernels.Available() {
+					set, err := kernels.ForISA(isa)
+					if err != nil {
+						t.Fatal(err)
+					}
+					for _, o := range []passes.Options{{Level: 0}, {Level: 2}, {Level: 2, BlockMinBytes: -1}} {
+						o.Batch, o.Verify = batch, true
+						p, _, err := passes.Compile(g, o, set)
+						if err != nil {
+							t.Fatalf("%s O%d: %v", isa, o.Level, err)
+						}
+						if o.BlockMinBytes < 0 && blocks(p) < 11 {
+							t.Errorf("%s: %d fused blocks with every block allowed, want at least one per middle depthwise (11)", isa, blocks(p))
+						}
+						for _, threads := range []int{1, 2} {
+							what := fmt.Sprintf("%s b%d O%d blockmin %d t%d", isa, batch, o.Level, o.BlockMinBytes, threads)
+							got := run(t, p, threads, x)
+							d, m, err := reference.MaxAbsDiff(got, want)
+							if err != nil || !(d <= 1e-4*m) {
+								t.Errorf("%s: max|diff| %.3g vs max|ref| %.3g (%v)", what, d, m, err)
+							}
+						}
+					}
+				}
+			}
+		})
+	}
+}
+
+func blocks(p *plan.Plan) int {
+	n := 0
+	for i := range p.Steps {
+		if p.Steps[i].Kind == plan.KindBlock {
+			n++
+		}
+	}
+	return n
+}
+
+func run(t *testing.T, p *plan.Plan, threads int, x *ir.Tensor) *ir.Tensor {
+	t.Helper()
+	e, err := runtime.New(p, runtime.Options{Threads: threads})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer e.Close()
+	outs := e.NewOutputs()
+	if err := e.Run([]*ir.Tensor{x}, outs); err != nil {
+		t.Fatal(err)
+	}
+	return outs[0]
+}
