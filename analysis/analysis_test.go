@@ -40,6 +40,11 @@ func TestTotals(t *testing.T) {
 		// independently from timm's arch_def strings (a Python walk of
 		// uir_r1_a5_k5_s2_e3_c96 ... with make_divisible(in·e, 8)).
 		{"mobilenet_v4_conv_small", 186_005_568, 3_774_024, 3_747_936},
+		// mobilenetv4_conv_medium at 256² (9.7 M, 1.1 GMACs) and
+		// mobilenetv4_conv_large at 384² (32.6 M, 6.4 GMACs), as timm's
+		// model cards give them; counted the same way.
+		{"mobilenet_v4_conv_medium:res=256", 1_080_244_224, 9_715_512, 9_646_608},
+		{"mobilenet_v4_conv_large:res=384", 6_376_220_672, 32_590_864, 32_440_312},
 	} {
 		r := analyze(t, c.spec)
 		if r.MACs != c.macs || r.Params != c.params || r.Weights != c.weights {

@@ -16,5 +16,5 @@ func ExampleBuildSpec() {
 	fmt.Println(err)
 	// Output:
 	// mobilenet_v3_small:alpha=0.75,classes=10 input [1×3×224×224] logits [1×10]
-	// model spec "mobilenet_v5": unknown model "mobilenet_v5" (valid: lraspp_mobilenet_v3_large, mobilenet_v1, mobilenet_v1_conv, mobilenet_v2, mobilenet_v3_large, mobilenet_v3_small, mobilenet_v4_conv_small, ssdlite320_mobilenet_v3_large (short: lraspp, ssdlite, ssdlite320, v1, v1_conv, v2, v3_large, v3_small, v3l, v3s, v4_conv_small, v4s))
+	// model spec "mobilenet_v5": unknown model "mobilenet_v5" (valid: lraspp_mobilenet_v3_large, mobilenet_v1, mobilenet_v1_conv, mobilenet_v2, mobilenet_v3_large, mobilenet_v3_small, mobilenet_v4_conv_large, mobilenet_v4_conv_medium, mobilenet_v4_conv_small, ssdlite320_mobilenet_v3_large (short: lraspp, ssdlite, ssdlite320, v1, v1_conv, v2, v3_large, v3_small, v3l, v3s, v4_conv_large, v4_conv_medium, v4_conv_small, v4l, v4m, v4s))
 }

@@ -8,8 +8,8 @@ import (
 // The shipped description files build exactly the Go builders' graphs.
 func TestDescFilesMatchBuilders(t *testing.T) {
 	files := DescFiles()
-	if len(files) != 6 {
-		t.Fatalf("embedded descriptions %v, want 6", files)
+	if len(files) != 8 {
+		t.Fatalf("embedded descriptions %v, want 8", files)
 	}
 	for _, f := range files {
 		text, err := DescFile(f)
@@ -51,6 +51,7 @@ func TestDescWidthMatchesBuilders(t *testing.T) {
 		{"ssdlite320_mobilenet_v3_large.mnc", "0.25", "ssdlite:alpha=0.25"},
 		{"mobilenet_v4_conv_small.mnc", "0.5", "mobilenet_v4_conv_small:alpha=0.5"}, // stem kept at 32, head 1280 unscaled
 		{"mobilenet_v4_conv_small.mnc", "1.5", "mobilenet_v4_conv_small:alpha=1.5"},
+		{"mobilenet_v4_conv_large.mnc", "0.75", "mobilenet_v4_conv_large:alpha=0.75"},
 	} {
 		text, _ := DescFile(c.file)
 		text = strings.Replace(text, "width 1.0", "width "+c.width, 1)

@@ -20,6 +20,8 @@ func TestSpecParsing(t *testing.T) {
 		"v3_small: softmax=1": {Name: "mobilenet_v3_small", Alpha: 1, Res: 224, Classes: 1000, Softmax: true},
 		"mobilenet_v1_conv":   {Name: "mobilenet_v1_conv", Alpha: 1, Res: 224, Classes: 1000},
 		"v4s:alpha=0.5":       {Name: "mobilenet_v4_conv_small", Alpha: 0.5, Res: 224, Classes: 1000},
+		"v4m:res=256":         {Name: "mobilenet_v4_conv_medium", Alpha: 1, Res: 256, Classes: 1000},
+		"v4l":                 {Name: "mobilenet_v4_conv_large", Alpha: 1, Res: 224, Classes: 1000},
 	} {
 		got, err := ParseSpec(spec)
 		if err != nil || got != want {
@@ -51,7 +53,7 @@ func TestSpecParsing(t *testing.T) {
 			}
 		}
 	}
-	if n := Names(); len(n) != 8 || n[0] != "lraspp_mobilenet_v3_large" || n[6] != "mobilenet_v4_conv_small" || n[7] != "ssdlite320_mobilenet_v3_large" {
+	if n := Names(); len(n) != 10 || n[0] != "lraspp_mobilenet_v3_large" || n[6] != "mobilenet_v4_conv_large" || n[9] != "ssdlite320_mobilenet_v3_large" {
 		t.Errorf("Names() = %v", n)
 	}
 }
@@ -208,7 +210,7 @@ func TestWeightsDeterministicAndCalibrated(t *testing.T) {
 // Every activation of the calibrated models at 224 stays O(1) on the fixed
 // input: RMS within [1e-2, 1e2], and the logits are finite.
 func TestActivationsStayBounded(t *testing.T) {
-	specs := []string{"mobilenet_v3_small", "mobilenet_v1", "mobilenet_v2", "mobilenet_v3_large", "mobilenet_v4_conv_small"}
+	specs := []string{"mobilenet_v3_small", "mobilenet_v1", "mobilenet_v2", "mobilenet_v3_large", "mobilenet_v4_conv_small", "mobilenet_v4_conv_medium"}
 	if testing.Short() {
 		specs = specs[:1]
 	}

@@ -1,9 +1,9 @@
 // Package models is mnc's model zoo: MobileNet V1 (and the paper's "Conv
-// MobileNet" baseline), V2, V3-Large, V3-Small and V4-Conv-Small with width
-// multipliers, input resolutions and class counts, built from Go tables with
-// the frontend's blocks and given deterministic, calibrated random weights.
-// The four standard models, V4-Conv-Small and SSDLite also ship as
-// description files (models/*.mnc).
+// MobileNet" baseline), V2, V3-Large, V3-Small and the V4 conv models
+// (small, medium, large) with width multipliers, input resolutions and class
+// counts, built from Go tables with the frontend's blocks and given
+// deterministic, calibrated random weights. The four standard models, the V4
+// models and SSDLite also ship as description files (models/*.mnc).
 package models
 
 import (
@@ -102,7 +102,13 @@ var families = map[string]family{
 		return buildV3(b, x, s, v3Small, 1024)
 	}, 0},
 	"mobilenet_v4_conv_small": {1e-5, 0, func(b *frontend.Builder, x *ir.Value, s Spec) *ir.Value {
-		return buildV4(b, x, s, v4ConvSmall)
+		return buildV4(b, x, s, 32, v4ConvSmall)
+	}, detectorMinSamples},
+	"mobilenet_v4_conv_medium": {1e-5, 0, func(b *frontend.Builder, x *ir.Value, s Spec) *ir.Value {
+		return buildV4(b, x, s, 32, v4ConvMedium)
+	}, detectorMinSamples},
+	"mobilenet_v4_conv_large": {1e-5, 0, func(b *frontend.Builder, x *ir.Value, s Spec) *ir.Value {
+		return buildV4(b, x, s, 24, v4ConvLarge)
 	}, detectorMinSamples},
 }
 
@@ -111,6 +117,8 @@ var aliases = map[string]string{
 	"v3l": "mobilenet_v3_large", "v3_large": "mobilenet_v3_large",
 	"v3s": "mobilenet_v3_small", "v3_small": "mobilenet_v3_small",
 	"v4s": "mobilenet_v4_conv_small", "v4_conv_small": "mobilenet_v4_conv_small",
+	"v4m": "mobilenet_v4_conv_medium", "v4_conv_medium": "mobilenet_v4_conv_medium",
+	"v4l": "mobilenet_v4_conv_large", "v4_conv_large": "mobilenet_v4_conv_large",
 }
 
 var specKeys = []string{"alpha", "res", "classes", "softmax"}

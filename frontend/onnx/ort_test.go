@@ -106,7 +106,7 @@ func TestExportRunsInONNXRuntime(t *testing.T) {
 		t.Skip("runs ONNX Runtime on full-size models; run without -short")
 	}
 	o := newORT(t)
-	for _, name := range []string{"mobilenet_v1", "mobilenet_v2", "mobilenet_v3_large", "mobilenet_v3_small", "mobilenet_v4_conv_small"} {
+	for _, name := range []string{"mobilenet_v1", "mobilenet_v2", "mobilenet_v3_large", "mobilenet_v3_small", "mobilenet_v4_conv_small", "mobilenet_v4_conv_medium"} {
 		t.Run(name, func(t *testing.T) {
 			g, err := models.Build(name)
 			if err != nil {
