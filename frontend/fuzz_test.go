@@ -15,6 +15,7 @@ func FuzzParse(f *testing.F) {
 	f.Add("model m\ninput 1x1x1\nconv k=2 out=1x s=9 groups=1\n")
 	f.Add("model m\ninput 3x8x8\nround floor\nwidth 0.01\ndwsep out=3 n=3\n")
 	f.Add(tinyDetector)
+	f.Add(v4Desc)
 	f.Fuzz(func(t *testing.T, text string) {
 		fuzzcap.Run(t, func() {
 			if len(text) > 4096 {

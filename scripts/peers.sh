@@ -20,7 +20,11 @@
 # (latencies are medians in ms; ratio < 1: mnc is faster; a field with no data is "-").
 #
 # Environment (defaults in brackets; --quick changes the starred ones):
-#   NETS        networks, of v1 v2 v3l v3s                               ["v1 v2 v3l v3s"]
+#   NETS        networks, of v1 v2 v3l v3s v4s v4m v4l                   ["v1 v2 v3l v3s"]
+#               (v4*: MobileNetV4 conv small/medium/large; ../shared has no
+#               ONNX of them, so mnc exports its built-in one into
+#               PEERS_BIN/models for itself and ORT; XNNPACK and oneDNN's
+#               harnesses do not have them and skip them)
 #   THREADS     thread counts                                            ["1 2"]
 #   PEERS       peers to run, of xnnpack onednn ort                      [all three; the ones
 #               that cannot be built or run are skipped with a note]
@@ -97,10 +101,21 @@ model_name() {
     v2) echo mobilenet_v2 ;;
     v3l) echo mobilenet_v3_large ;;
     v3s) echo mobilenet_v3_small ;;
+    v4s) echo mobilenet_v4_conv_small ;;
+    v4m) echo mobilenet_v4_conv_medium ;;
+    v4l) echo mobilenet_v4_conv_large ;;
     *) return 1 ;;
   esac
 }
-onnx_file() { echo "$MODELS_DIR/$(model_name "$1").onnx"; }
+# native_net NET: the C/C++ harnesses (XNNPACK, oneDNN) have the net.
+native_net() { case "$1" in v1 | v2 | v3l | v3s) return 0 ;; esac; return 1; }
+# onnx_file NET: the file mnc and ORT run: the shared model, or for a net ../shared lacks
+# (MobileNetV4) the one export_models writes from mnc's built-in.
+onnx_file() {
+  local name
+  name=$(model_name "$1")
+  if [ -f "$MODELS_DIR/$name.onnx" ] || native_net "$1"; then echo "$MODELS_DIR/$name.onnx"; else echo "$PEERS_BIN/models/$name.onnx"; fi
+}
 
 # Check the settings before spending minutes on builds.
 is_uint() { case "$1" in '' | *[!0-9]*) return 1 ;; esac; }
@@ -108,7 +123,7 @@ is_pos() { is_uint "$1" && [ "$1" -ge 1 ]; }
 is_num() { awk -v x="$1" 'BEGIN { exit !(x ~ /^([0-9]+(\.[0-9]*)?|\.[0-9]+)$/) }'; }
 [ -n "${NETS// /}" ] || die "NETS is empty"
 [ -n "${THREADS// /}" ] || die "THREADS is empty"
-for n in $NETS; do model_name "$n" >/dev/null || die "NETS: unknown net '$n' (use v1 v2 v3l v3s)"; done
+for n in $NETS; do model_name "$n" >/dev/null || die "NETS: unknown net '$n' (use v1 v2 v3l v3s v4s v4m v4l)"; done
 for t in $THREADS; do is_pos "$t" || die "THREADS: '$t' is not a positive integer"; done
 for p in $PEERS; do
   case "$p" in xnnpack | onednn | ort) ;; *) die "PEERS: unknown peer '$p' (use xnnpack onednn ort)" ;; esac
@@ -189,6 +204,18 @@ build_mnc() {
     tail -n 20 "$tmp/build.out" >&2
     die "go build ./cmd/mnc failed (the tree may be mid-edit: retry, or set MNC to a built binary)"
   fi
+}
+
+# export_models: `mnc export` of each net in NETS that has no shared ONNX file and no native
+# harness (MobileNetV4), written afresh every run so that it matches the mnc being measured.
+export_models() {
+  local n f
+  for n in $NETS; do
+    f=$(onnx_file "$n")
+    case "$f" in "$PEERS_BIN/models/"*) ;; *) continue ;; esac
+    mkdir -p "$PEERS_BIN/models" && "$mnc" export "$(model_name "$n")" -o "$f" >>"$LOG" 2>&1 ||
+      die "mnc export $(model_name "$n") -o $f failed (log: $LOG)"
+  done
 }
 
 # build_native NAME BINARY: build a C/C++ harness with its own build.sh unless already built.
@@ -330,6 +357,7 @@ measure_peak() {
   echo "# config quick=$quick ROUNDS=$ROUNDS NETS=\"$NETS\" THREADS=\"$THREADS\" PEERS=\"$PEERS\" MIN_TIME=$MIN_TIME IDLE_WAIT=$IDLE_WAIT QUIET=$QUIET TRIES=$TRIES WAIT_BUDGET=$WAIT_BUDGET"
 } | tee -a "$LOG"
 build_mnc
+export_models
 engines=(mnc)
 for p in $PEERS; do
   case "$p" in
@@ -356,6 +384,7 @@ for ((r = 1; r <= ROUNDS; r++)); do
       for ((i = 0; i < k; i++)); do
         e=${engines[$(((i + r - 1) % k))]}
         if [ "$e" = ort ] && [ ! -f "$(onnx_file "$net")" ]; then continue; fi
+        if { [ "$e" = xnnpack ] || [ "$e" = onednn ]; } && ! native_net "$net"; then continue; fi
         measure "$e" "$net" "$t" "$r"
       done
     done
