@@ -17,7 +17,7 @@ import (
 	"github.com/mnc-go/mnc/reference"
 )
 
-// TestQuantizeMobileNets: the built-in V2 and V3-Small quantized on two
+// TestQuantizeMobileNets: the built-in V2, V3-Small and V4-Conv-Small quantized on two
 // built-in inputs compile and run at -O2 on every ISA within one output
 // quantization step of the reference executor's integer pipeline
 // (ToQOperator: measured bit-identical), also on an input that was not in
@@ -25,7 +25,7 @@ import (
 // the QOperator file (same top-1 on the shared input; measured
 // bit-identical).
 func TestQuantizeMobileNets(t *testing.T) {
-	names := []string{"mobilenet_v3_small", "mobilenet_v2"}
+	names := []string{"mobilenet_v3_small", "mobilenet_v2", "mobilenet_v4_conv_small"}
 	if testing.Short() {
 		names = []string{"mobilenet_v3_small:res=96"}
 	}
