@@ -13,8 +13,9 @@ import (
 )
 
 // TestMobileNetV4Plans: MobileNetV4 as timm's torch.onnx export writes it
-// (torch17_mnv4: BN folded into biases, layer scale as Mul by [1,C,1,1])
-// and as the built-in mobilenet_v4_conv_small compile at -O2 to plans
+// (torch17_mnv4: BN folded into biases, layer scale as Mul by [1,C,1,1]),
+// unfolded (torch18_mnv4_unfolded) and as the built-in
+// mobilenet_v4_conv_small compile at -O2 to plans
 // without a standalone Relu, Add, BatchNorm or Mul step: the layer scales
 // fold into their projections (fold-affine: "scale" in three GEMMs), the
 // residuals into the projections' epilogues, the start depthwise convs are
@@ -22,17 +23,22 @@ import (
 // pooled map runs as a GEMM. compileRunWith also checks each plan against
 // the reference executor.
 func TestMobileNetV4Plans(t *testing.T) {
-	f := filepath.Join(exportersDir, "torch17_mnv4.onnx")
-	if _, err := os.Stat(f); err != nil {
-		t.Skip(err)
+	load := func(name string) *ir.Graph {
+		t.Helper()
+		f := filepath.Join(exportersDir, name+".onnx")
+		if _, err := os.Stat(f); err != nil {
+			t.Skip(err)
+		}
+		g, err := onnx.Load(f)
+		if err == nil {
+			err = g.SetBatch(1)
+		}
+		if err != nil {
+			t.Fatal(err)
+		}
+		return g
 	}
-	exported, err := onnx.Load(f)
-	if err == nil {
-		err = exported.SetBatch(1)
-	}
-	if err != nil {
-		t.Fatal(err)
-	}
+	exported, unfolded := load("torch17_mnv4"), load("torch18_mnv4_unfolded")
 	builtin, err := models.Build("mobilenet_v4_conv_small:res=128,classes=10")
 	if err != nil {
 		t.Fatal(err)
@@ -43,6 +49,7 @@ func TestMobileNetV4Plans(t *testing.T) {
 		scales, starts int
 	}{
 		{"torch17_mnv4", exported, 3, 4},
+		{"torch18_mnv4_unfolded", unfolded, 3, 3}, // BatchNorm nodes, Reshape of gamma, ReduceMean pool
 		{"mobilenet_v4_conv_small", builtin, 0, 4},
 	} {
 		t.Run(c.name, func(t *testing.T) {

@@ -84,6 +84,7 @@ var exporterCases = []exporterCase{
 	{"det_two_heads", []int{1, 3}, false},
 	{"torch_batch_arith", []int{1, 3}, false},
 	{"torch17_mnv4", []int{1, 3}, false},
+	{"torch18_mnv4_unfolded", []int{1, 3}, false},
 }
 
 // noPadSteps are the models whose -O2 plan must have no Pad step: every

@@ -134,6 +134,10 @@ The runnable models (see each function's docstring for its spelling):
                     blocks of every kind (ExtraDW, IB, ConvNeXt-like, FFN),
                     FusedIB, layer scale as Mul by [1,C,1,1], 1×1 conv head
                     after GlobalAveragePool; batch "batch_size", 72×72
+  torch18_mnv4_unfolded  the same blocks without the exporter's folding,
+                    opset 18: Conv → BatchNormalization, layer scale through
+                    Reshape(gamma, [1,-1,1,1]), ReduceMean(axes [-1,-2]) pool,
+                    Shape-chain flatten; batch "batch_size", 40×40
 """
 
 import json
@@ -155,7 +159,7 @@ from models_torch import (dims_unset, epilogue_order, ext_data, ext_subdir, fc_v
                           pad_dynbatch, paddle_v3, ssd_head, ssd_head_b1, ssd_outputs, torch8_v2, torch9_v1,
                           torch11_v3, torch13_v3_clipdiv, torch13_v3_squeeze, torch15_variants, torch17_hardswish,
                           torch18_matmul, torch21, torch_bn_standalone, torch_fpad11, torch_fpad13, torch_view_dyn)
-from models_mnv4 import torch17_mnv4  # noqa: E402
+from models_mnv4 import torch17_mnv4, torch18_mnv4_unfolded  # noqa: E402
 from models_shapes import det_two_heads, paddle_cls_dyn, tf_same_pad, torch_batch_arith  # noqa: E402
 from rejects import REJECTS  # noqa: E402
 
@@ -168,7 +172,7 @@ MODELS = [torch9_v1, torch8_v2, torch11_v3, torch13_v3_clipdiv, torch13_v3_squee
           tf_flatten_b2, torch_view_dyn, odd_opset11_dyn, torch_bn_standalone,
           dims_unset, hswish_orders, ext_subdir, paddle_v3, epilogue_order,
           ssd_head, ssd_head_b1, ssd_outputs, alias_outputs, paddle_cls_dyn, tf_same_pad, det_two_heads,
-          torch_batch_arith, torch17_mnv4]
+          torch_batch_arith, torch17_mnv4, torch18_mnv4_unfolded]
 
 
 MANIFEST = {}  # for manifest.json: each model's input/output names and shapes

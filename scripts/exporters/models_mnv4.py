@@ -42,7 +42,12 @@ def make_divisible(v, divisor=8):
 def conv_bn(b, t, m, k, s=1, group=1, act=True):
     """timm's ConvNormAct as torch.onnx writes it in eval mode: the
     BatchNorm (statistics calibrated on the input, as spell.bn) folded into
-    the conv's weights and bias, then Relu when act."""
+    the conv's weights and bias, then Relu when act. A builder with
+    unfolded_bn set keeps the bias-free Conv and a BatchNormalization node
+    (an exporter that does not fold)."""
+    if getattr(b, "unfolded_bn", False):
+        out = S.bn(b, S.conv(b, t, m, k, s=s, group=group, pad=(((s - 1) + (k - 1)) // 2,) * 4))
+        return S.relu(b, out) if act else out
     c = t.val.shape[1]
     w = S.conv_weight(b.rng, m, c // group, k)
     pads = (((s - 1) + (k - 1)) // 2,) * 4  # timm's symmetric get_padding
@@ -58,10 +63,15 @@ def conv_bn(b, t, m, k, s=1, group=1, act=True):
 
 def layer_scale(b, t):
     """LayerScale2d: x * gamma.view(1, -1, 1, 1), gamma folded to an
-    initializer (trained values, not the 1e-5 it starts from)."""
+    initializer (trained values, not the 1e-5 it starts from); with
+    unfolded_bn, the view left as Reshape(gamma [C], [1, -1, 1, 1])."""
     c = t.val.shape[1]
     g = b.rng.uniform(0.2, 1.2, c).astype(np.float32).reshape(1, c, 1, 1)
-    return T(b.op("Mul", [t.name, b.const(g)]), t.val * g.astype(np.float64))
+    if getattr(b, "unfolded_bn", False):
+        gname = b.op("Reshape", [b.const(g.reshape(c)), b.const(np.array([1, -1, 1, 1]), np.int64)])
+    else:
+        gname = b.const(g)
+    return T(b.op("Mul", [t.name, gname]), t.val * g.astype(np.float64))
 
 
 def uir(b, t, start, mid, s, e, out, scale=False):
@@ -124,4 +134,38 @@ def torch17_mnv4():
     # statistics calibrated on three pooled vectors would be meaningless).
     t = S.relu(b, S.conv(b, t, 96, 1, bias=True))
     y = S.gemm(b, S.flatten(b, t), CLASSES)
+    return b, [x], [("input", shape)], y, ["batch_size", CLASSES], TORCH2, 8, {}
+
+
+def torch18_mnv4_unfolded():
+    """MobileNetV4 spelled without the exporter's folding (as an exporter
+    that keeps BatchNorm and leaves parameter views, opset 18, could write
+    it): bias-free Conv → BatchNormalization → Relu, layer scale as
+    Mul(x, Reshape(gamma [C], [1,-1,1,1])), the head's pool as
+    ReduceMean(axes input [-1, -2], keepdims 1), the 1×1 head conv with its
+    BatchNormalization, flatten by Shape → Gather → Unsqueeze → Concat →
+    Reshape; symbolic batch "batch_size", 40×40 input (a 2×2 last stage)."""
+    b = S.Builder("torch18_mnv4_unfolded", 18, np.random.RandomState(45))
+    b.unfolded_bn = True
+    shape = ["batch_size", 3, 40, 40]
+    x = inp("input", shape, 3)
+    t = conv_bn(b, x, 8, 3, s=2)  # conv_stem + bn1
+    t = edge_residual(b, t, 3, 2, 2, 16)  # FusedIB
+    t = uir(b, t, 3, 3, 2, 3, 16)  # ExtraDW
+    t = uir(b, t, 0, 3, 1, 2, 16, scale=True)  # IB
+    t = uir(b, t, 5, 0, 1, 2, 16, scale=True)  # ConvNeXt-like
+    t = uir(b, t, 0, 0, 1, 2, 16, scale=True)  # FFN
+    t = uir(b, t, 3, 3, 2, 2, 24)  # ExtraDW to 3×3
+    t = conv_bn(b, t, 32, 1)  # cn k1
+    axes = b.const(np.array([-1, -2]), np.int64)
+    t = T(b.op("ReduceMean", [t.name, axes], keepdims=1), t.val.mean(axis=(2, 3), keepdims=True))
+    # conv_head + norm_head + act2; norm_head's statistics over three pooled
+    # vectors would be meaningless, so its BatchNorm gets fixed ones.
+    h = S.conv(b, t, 48, 1)
+    mean, var = np.zeros(48, np.float32), np.full(48, 0.5, np.float32)
+    gamma, beta = b.rng.uniform(0.5, 1.5, 48).astype(np.float32), S.small(b.rng, 48)
+    h = T(b.op("BatchNormalization", [h.name] + [b.const(a) for a in (gamma, beta, mean, var)], epsilon=1e-5),
+          F.batchnorm(h.val, gamma, beta, mean, var, 1e-5))
+    t = S.relu(b, h)
+    y = S.gemm(b, S.flatten_shape_chain(b, t), CLASSES)
     return b, [x], [("input", shape)], y, ["batch_size", CLASSES], TORCH2, 8, {}
