@@ -72,9 +72,16 @@ func convIm2col(s *Set, p *ConvParams, in, wp, bias, r, out, scratch []float32, 
 	if need := convIm2colScratch(p, oy1-oy0); len(scratch) < need {
 		panic(convScratchMsg(p, len(scratch), need))
 	}
+	im2colGemm(s, p, in, wp, bias, r, out, scratch, oy0*p.OW, oy1*p.OW)
+}
+
+// im2colGemm computes output pixels [px0, px1) (row-major over the output
+// image) by im2col + s.Gemm, in chunks of convChunkPixels.
+func im2colGemm(s *Set, p *ConvParams, in, wp, bias, r, out, scratch []float32, px0, px1 int) {
+	k := p.KH * p.KW * p.Cin
 	chunk := convChunkPixels(p)
-	for px := oy0 * p.OW; px < oy1*p.OW; px += chunk {
-		m := min(chunk, oy1*p.OW-px)
+	for px := px0; px < px1; px += chunk {
+		m := min(chunk, px1-px)
 		a := scratch[:m*k]
 		for i := 0; i < m; i++ {
 			im2colPixel(p, in, (px+i)/p.OW, (px+i)%p.OW, a[i*k:(i+1)*k])

@@ -165,3 +165,44 @@ func TestConvNaNInf(t *testing.T) {
 		}
 	})
 }
+
+// Dense convs with 8 or more input channels run as an implicit GEMM on
+// amd64 (conv_taps_amd64.go): interior pixels read the input in place,
+// edge pixels go through im2col, in runs across rows. Output channels
+// around the panel widths (a last panel of 8 or fewer: packed in k pairs,
+// then odd KW·Cin keeps im2col), strides 1 and 2, dilations, pads on every
+// side, rows of one interior pixel and none, every activation, residuals.
+func TestConvImplicitGemm(t *testing.T) {
+	eachISADW(t, func(t *testing.T, s *Set) {
+		rng := rand.New(rand.NewPCG(13, 14))
+		n := 0
+		for _, ch := range [][2]int{{8, 8}, {9, 40}, {16, 24}, {24, 96}, {32, 32}, {33, 7}, {32, 17}, {40, 100}} {
+			for _, k := range []int{3, 5} {
+				for _, st := range []int{1, 2} {
+					for _, hw := range [][2]int{{1, 1}, {3, 4}, {7, 9}, {12, 31}, {17, 16}} {
+						n++
+						d := 1 + n%5/4 // every fifth conv dilated
+						pad := [][4]int{{k / 2, k / 2, k / 2, k / 2}, {0, 0, 0, 0}, {k - 1, 0, 1, k / 2}, {1, k / 2, k - 1, 0}}[n%4]
+						p, ok := convShape(hw[0], hw[1], ch[0], ch[1], k, st, d, pad[0], pad[1], pad[2], pad[3], dwTestActs[n%len(dwTestActs)])
+						if ok && n%7 == 3 && d == 1 { // dilated along H only: still in place
+							p.DH = 2
+							p.OH = (hw[0]+pad[0]+pad[2]-2*(k-1)-1)/st + 1
+							ok = p.OH > 0
+						}
+						if !ok {
+							continue
+						}
+						var bias, r []float32
+						if n%3 != 0 {
+							bias = randSlice(rng, p.Cout)
+						}
+						if n%2 == 0 {
+							r = randSlice(rng, p.OH*p.OW*p.Cout)
+						}
+						checkConv(t, s, &p, randSlice(rng, p.H*p.W*p.Cin), randSlice(rng, p.Cout*p.Cin*k*k), bias, r)
+					}
+				}
+			}
+		}
+	})
+}

@@ -42,11 +42,14 @@ func BenchmarkDWConv(b *testing.B) {
 }
 
 // The stem: 224×224×3 → 112×112×Cout, 3×3 stride 2, pad 1 (V1/V2: 32, V3: 16);
-// and a dense 3×3 conv (im2col + GEMM) like "Conv MobileNet"'s.
+// a dense 3×3 conv like "Conv MobileNet"'s; and MobileNetV4's FusedIB
+// expansions, 3×3 stride 2: V4-Small's 112²×32→32 and 56²×32→96, V4-Medium's
+// 128²×32→128 (at 256²), V4-Large's 192²×24→96 (at 384²).
 func BenchmarkStemConv(b *testing.B) {
 	for _, isa := range Available() {
 		s, _ := ForISA(isa)
-		for _, sh := range []struct{ hw, cin, cout, st int }{{224, 3, 32, 2}, {224, 3, 16, 2}, {28, 128, 128, 1}} {
+		for _, sh := range []struct{ hw, cin, cout, st int }{{224, 3, 32, 2}, {224, 3, 16, 2}, {28, 128, 128, 1},
+			{112, 32, 32, 2}, {56, 32, 96, 2}, {128, 32, 128, 2}, {192, 24, 96, 2}} {
 			cout := sh.cout
 			p, _ := convShape(sh.hw, sh.hw, sh.cin, cout, 3, sh.st, 1, 1, 1, 1, 1, Epilogue{Act: ActClip, Max: 6})
 			b.Run(fmt.Sprintf("%s/%dx%dx%d_to_%d_s%d", isa, sh.hw, sh.hw, sh.cin, cout, sh.st), func(b *testing.B) {

@@ -17,6 +17,7 @@ func fillMiscAMD64(s *Set) {
 	if vl == 0 {
 		return
 	}
+	fillConvTapsAMD64(s) // wraps im2col; the pixel-vector and stem paths wrap it
 	fillConvPixAMD64(s, vl)
 	fillStemAMD64(s, vl)
 	fillQuantAMD64(s, vl)

@@ -1,0 +1,137 @@
+//go:build amd64 && !purego
+
+package kernels
+
+import (
+	"unsafe"
+
+	"github.com/mnc-go/mnc/internal/epi"
+)
+
+// Implicit-GEMM dense convolution: the GEMM kernels read the pixels'
+// windows straight from the NHWC input, no im2col copy. With dilation 1
+// along W, kernel row kh of output pixel ox is KW·Cin contiguous input
+// floats, and the next pixel's is SW·Cin floats on: for one output row,
+// kernel row kh is a GEMM whose A is the input itself (lda = SW·Cin,
+// k = KW·Cin) and whose B is rows kh·KW·Cin… of the im2col conv's packed
+// weights (same packing: PackConv is im2col's). The KH kernel rows are KH
+// GEMM calls per panel, chained through C: the first adds the bias (and
+// the conv's residual), the later ones add C itself as their residual, the
+// last applies the activation. Only the pixels whose window is inside the
+// image run so; the others (padding) go through im2col as before, in runs
+// that continue across output rows (a row's right edge and the next row's
+// left edge are adjacent in the output).
+//
+// im2col wrote and re-read 4·KH·KW·Cin bytes per output pixel: V4-Small's
+// FusedIB 3×3 stride-2 convs (K = 288, N = 32 and 96) spent a quarter of
+// their time on it. C round trips instead cost 2·(KH−1) loads and stores
+// of a tile row per KH·KW·Cin FMAs.
+
+// convTapsUse reports whether p runs as an implicit GEMM on panels of nr
+// columns: a dense conv with a window (not 1×1), W dilation 1, at least 8
+// input channels (the stem's 3 have their own kernels: a 9-float k per
+// call would make the C round trips dominate), and kernel rows that split
+// the packed weights on whole k pairs when the last panel is packed in
+// pairs (8 columns or fewer).
+func convTapsUse(p *ConvParams, nr int) bool {
+	if p.KH*p.KW == 1 || p.DW != 1 || p.Cin < 8 || convIsPointwise(p) {
+		return false
+	}
+	j0 := (p.Cout - 1) / nr * nr
+	return p.KW*p.Cin%2 == 0 || !gemmPairPanel(j0, p.Cout)
+}
+
+func fillConvTapsAMD64(s *Set) {
+	var nr int
+	switch s.ISA {
+	case AVX2:
+		nr = avx2NR
+	case AVX512:
+		nr = avx512NR
+	default:
+		return
+	}
+	isa, twoFMA := s.ISA, gemmTwoFMA()
+	conv := s.Conv
+	s.Conv = func(p *ConvParams, in, wp, bias, r, out, scratch []float32, oy0, oy1 int) {
+		if !convTapsUse(p, nr) {
+			conv(p, in, wp, bias, r, out, scratch, oy0, oy1)
+			return
+		}
+		convTaps(s, isa, twoFMA, nr, p, in, wp, bias, r, out, scratch, oy0, oy1)
+	}
+}
+
+func convTaps(s *Set, isa ISA, twoFMA bool, nr int, p *ConvParams, in, wp, bias, r, out, scratch []float32, oy0, oy1 int) {
+	k := p.KH * p.KW * p.Cin
+	checkConvArgs(p, len(in), len(wp), s.PackedGemmSize(p.Cout, k), bias, r, len(out), oy0, oy1)
+	if oy0 == oy1 {
+		return
+	}
+	if need := convIm2colScratch(p, oy1-oy0); len(scratch) < need {
+		panic(convScratchMsg(p, len(scratch), need))
+	}
+	var prm EpParams
+	mode, post := p.Ep.params(&prm, true)
+	oxLo, oxHi := interiorCols(p.W, p.KW, p.SW, p.PadL, p.OW)
+	e0, e1 := oy0*p.OW, oy0*p.OW // pending edge pixels, for im2col
+	for oy := oy0; oy < oy1; oy++ {
+		iy := oy*p.SH - p.PadT
+		if iy < 0 || iy+(p.KH-1)*p.DH >= p.H || oxLo >= oxHi {
+			e1 = (oy + 1) * p.OW
+			continue
+		}
+		e1 = oy*p.OW + oxLo
+		im2colGemm(s, p, in, wp, bias, r, out, scratch, e0, e1)
+		convTapsRow(isa, twoFMA, nr, p, in, wp, bias, r, out, oy, oxLo, oxHi, &prm, mode, post)
+		e0, e1 = oy*p.OW+oxHi, (oy+1)*p.OW
+	}
+	im2colGemm(s, p, in, wp, bias, r, out, scratch, e0, e1)
+}
+
+// convTapsRow computes output row oy's pixels [lo, hi), whose windows are
+// inside the input, as KH chained GEMM calls per panel.
+func convTapsRow(isa ISA, twoFMA bool, nr int, p *ConvParams, in, wp, bias, r, out []float32, oy, lo, hi int, prm *EpParams, mode int, post bool) {
+	k, kseg, lda := p.KH*p.KW*p.Cin, p.KW*p.Cin, p.SW*p.Cin
+	m, px := hi-lo, oy*p.OW+lo
+	a0 := ((oy*p.SH-p.PadT)*p.W + lo*p.SW - p.PadL) * p.Cin
+	// The kernels read rows a0 + i·lda … + kseg − 1 of every kernel row:
+	// inside in, as the caller checked; this bounds check makes it sure.
+	_ = in[a0+(p.KH-1)*p.DH*p.W*p.Cin+(m-1)*lda+kseg-1]
+	// Kernel rows outer: one input row's span stays in L1 while the panels
+	// sweep it.
+	for t := 0; t < p.KH; t++ {
+		a := &in[a0+t*p.DH*p.W*p.Cin]
+		for j0 := 0; j0 < p.Cout; j0 += nr {
+			cols := min(nr, p.Cout-j0)
+			pairs := gemmPairPanel(j0, p.Cout)
+			width := nr // floats of the packed panel per k
+			if pairs {
+				width = 8
+			}
+			c := &out[px*p.Cout+j0]
+			b := unsafe.SliceData(wp[j0*k+t*kseg*width:])
+			biasp, rp, md := &gemmZeroBias[0], c, epi.None
+			if t == 0 {
+				rp = nil
+				if bias != nil {
+					biasp = &bias[j0]
+				}
+				if r != nil {
+					rp = &r[px*p.Cout+j0]
+				}
+			}
+			if t == p.KH-1 {
+				md = mode
+				if mode == epi.SlopeC || mode == epi.Requant {
+					prm.Slopes = &p.Ep.Slope[j0]
+				}
+			}
+			gemmPanel(isa, twoFMA, pairs, cols, m, kseg, a, lda, b, biasp, rp, p.Cout, c, p.Cout, &prm.A, md)
+		}
+	}
+	if post {
+		o := out[px*p.Cout : (px+m)*p.Cout]
+		actSlice(&p.Ep, o, o)
+	}
+}
