@@ -46,6 +46,9 @@ func fillDWAMD64(s *Set) {
 		}
 		dwConvGeneric(p, in, wp, bias, out, oy0, oy1)
 	}
+	if vl == 16 {
+		s.DWBandPitch = func(p *DWParams) int { return dwBandPitch(p) }
+	}
 	s.DWConvChannels = func(p *DWParams, in, wp, bias, out []float32, oy0, oy1, c0, c1 int) {
 		if simd(p.KH, p.KW) {
 			checkDWChannels(p, c0, c1)
@@ -127,7 +130,7 @@ type dwCall struct {
 
 // fullRows computes rows [r0, r1), all of whose kernel rows are inside.
 func (d *dwCall) fullRows(out []float32, r0, r1, oxLo, oxHi int) {
-	p, c, k := d.p, d.p.C, d.p.KH
+	p, c, k, pc := d.p, d.p.C, d.p.KH, d.p.Pitch()
 	for ox := 0; ox < p.OW; ox++ {
 		if ox == oxLo && oxLo < oxHi && d.rows {
 			d.interiorRows(out, r0, r1, oxLo, oxHi)
@@ -136,30 +139,30 @@ func (d *dwCall) fullRows(out []float32, r0, r1, oxLo, oxHi int) {
 		}
 		if ox == oxLo && oxLo < oxHi {
 			for oy := r0; oy < r1; oy++ {
-				d.run(out, oy, 0, k, ox, oxHi-ox, p.SW*c*4, c*4)
+				d.run(out, oy, 0, k, ox, oxHi-ox, p.SW*pc*4, c*4)
 			}
 			ox = oxHi - 1
 			continue
 		}
 		// A border column: one call down the rows.
-		d.run(out, r0, 0, k, ox, r1-r0, p.SH*p.W*c*4, p.OW*c*4)
+		d.run(out, r0, 0, k, ox, r1-r0, p.SH*p.W*pc*4, p.OW*c*4)
 	}
 }
 
 // interiorRows computes the interior columns [oxLo, oxHi) of the full rows
 // [r0, r1) with one call of the channel-block-major kernel.
 func (d *dwCall) interiorRows(out []float32, r0, r1, oxLo, oxHi int) {
-	p, c := d.p, d.p.C
+	p, c, pc := d.p, d.p.C, d.p.Pitch()
 	iy0, ix0 := r0*p.SH-p.PadT, oxLo*p.SW-p.PadL
-	src, o := &d.in[(iy0*p.W+ix0)*c], &out[(r0*p.OW+oxLo)*c+d.c0]
-	if !asm.DWConvAVX512Rows(p.KH, p.SW, src, p.W*c*4, c*4, d.nc, &d.wp[0], &d.bias[0], o, c*4, p.OW*c*4, oxHi-oxLo, r1-r0, &d.prm.A, d.mode, d.mask) {
+	src, o := &d.in[(iy0*p.W+ix0)*pc], &out[(r0*p.OW+oxLo)*c+d.c0]
+	if !asm.DWConvAVX512Rows(p.KH, p.SW, src, p.W*pc*4, pc*4, d.nc, &d.wp[0], &d.bias[0], o, c*4, p.OW*c*4, oxHi-oxLo, r1-r0, &d.prm.A, d.mode, d.mask) {
 		panic(fmt.Sprintf("kernels: no generated %dx%d stride-%d depthwise rows kernel", p.KH, p.KH, p.SW))
 	}
 }
 
 // row computes one output row, some of whose kernel rows may be outside.
 func (d *dwCall) row(out []float32, oy, oxLo, oxHi int) {
-	p, c := d.p, d.p.C
+	p, pc := d.p, d.p.Pitch()
 	for ox := 0; ox < p.OW; {
 		n := 1
 		if ox >= oxLo && ox < oxHi {
@@ -167,7 +170,7 @@ func (d *dwCall) row(out []float32, oy, oxLo, oxHi int) {
 		}
 		iy0 := oy*p.SH - p.PadT
 		kh0, kh1 := tapRange(iy0, p.KH, p.H)
-		d.run(out, oy, kh0, kh1, ox, n, p.SW*c*4, c*4)
+		d.run(out, oy, kh0, kh1, ox, n, p.SW*pc*4, p.C*4)
 		ox += n
 	}
 }
@@ -176,7 +179,7 @@ func (d *dwCall) row(out []float32, oy, oxLo, oxHi int) {
 // pixels inStride/outStride bytes on, all using kernel rows [kh0, kh1) and
 // the kernel columns pixel (oy, ox) has inside the image.
 func (d *dwCall) run(out []float32, oy, kh0, kh1, ox, npix, inStride, outStride int) {
-	p, c, nc, k, vl := d.p, d.p.C, d.nc, d.p.KH, d.vl
+	p, c, nc, k, vl, pc := d.p, d.p.C, d.nc, d.p.KH, d.vl, d.p.Pitch()
 	iy0, ix0 := oy*p.SH-p.PadT, ox*p.SW-p.PadL
 	kw0, kw1 := tapRange(ix0, k, p.W)
 	o := out[(oy*p.OW+ox)*c+d.c0:]
@@ -187,20 +190,20 @@ func (d *dwCall) run(out []float32, oy, kh0, kh1, ox, npix, inStride, outStride 
 		}
 		return
 	}
-	src, w := &d.in[((iy0+kh0)*p.W+ix0+kw0)*c], &d.wp[(kh0*k+kw0)*vl]
-	rs, nr, b, ae := p.W*c*4, kh1-kh0, &d.bias[0], &d.prm.A
+	src, w := &d.in[((iy0+kh0)*p.W+ix0+kw0)*pc], &d.wp[(kh0*k+kw0)*vl]
+	rs, nr, b, ae := p.W*pc*4, kh1-kh0, &d.bias[0], &d.prm.A
 	// Static calls: through a func value ae would escape.
-	interior := kw0 == 0 && kw1 == k && p.SW <= 2 && inStride == p.SW*c*4
+	interior := kw0 == 0 && kw1 == k && p.SW <= 2 && inStride == p.SW*pc*4
 	var ok bool
 	switch {
 	case interior && vl == 16:
-		ok = asm.DWConvInteriorAVX512(k, p.SW, src, rs, c*4, nr, inStride, nc, w, b, &o[0], outStride, npix, ae, d.mode, d.mask)
+		ok = asm.DWConvInteriorAVX512(k, p.SW, src, rs, pc*4, nr, inStride, nc, w, b, &o[0], outStride, npix, ae, d.mode, d.mask)
 	case interior:
-		ok = asm.DWConvInteriorAVX2FMA(k, p.SW, src, rs, c*4, nr, inStride, nc, w, b, &o[0], outStride, npix, ae, d.mode, d.mask)
+		ok = asm.DWConvInteriorAVX2FMA(k, p.SW, src, rs, pc*4, nr, inStride, nc, w, b, &o[0], outStride, npix, ae, d.mode, d.mask)
 	case vl == 16:
-		ok = asm.DWConvAVX512(k, kw0, kw1, src, rs, c*4, nr, inStride, nc, w, b, &o[0], outStride, npix, ae, d.mode, d.mask)
+		ok = asm.DWConvAVX512(k, kw0, kw1, src, rs, pc*4, nr, inStride, nc, w, b, &o[0], outStride, npix, ae, d.mode, d.mask)
 	default:
-		ok = asm.DWConvAVX2FMA(k, kw0, kw1, src, rs, c*4, nr, inStride, nc, w, b, &o[0], outStride, npix, ae, d.mode, d.mask)
+		ok = asm.DWConvAVX2FMA(k, kw0, kw1, src, rs, pc*4, nr, inStride, nc, w, b, &o[0], outStride, npix, ae, d.mode, d.mask)
 	}
 	if !ok {
 		panic(fmt.Sprintf("kernels: no generated %dx%d depthwise kernel for columns [%d,%d) stride %d", k, k, kw0, kw1, p.SW))
@@ -220,11 +223,12 @@ func (d *dwCall) run(out []float32, oy, kh0, kh1, ox, npix, inStride, outStride 
 // 56x56x144 73 -> 57, 14x14x576 27 -> 18 and V3-Large's band of 112x64 at
 // stride 2 spread well and gain).
 func dwRowsFitL1(p *DWParams) bool {
-	if p.C%16 != 0 {
+	pc := p.Pitch()
+	if pc%16 != 0 {
 		return true // pixels are not whole lines apart: they spread
 	}
 	const sets, ways = 64, 12
-	pix := p.C / 16        // lines per pixel
+	pix := pc / 16         // lines per pixel
 	g := gcdInt(sets, pix) // a row's pixels visit the sets ≡ its first mod g
 	npix := p.W
 	if p.SW > 1 {
@@ -249,4 +253,25 @@ func gcdInt(a, b int) int {
 		a, b = b, a%b
 	}
 	return a
+}
+
+// dwBandPitch is the smallest input pitch, at least p.C, at which the
+// AVX-512 channel-block-major kernel's window fits L1 (dwRowsFitL1): a
+// line or a few more per pixel than a power-of-two channel count spread
+// the rows over the sets (the lead's hot-cache measurements, thread CPU:
+// 28x28x256 s1 68 -> 30 us at pitch 272, 56x56x128 s1 80 -> 41 us at 144).
+// p.C when the kernel does not run on p's shape or no pitch up to four
+// lines more fits.
+func dwBandPitch(p *DWParams) int {
+	if p.KH != p.KW || p.KH != 3 && p.KH != 5 || p.SH != p.SW || p.SW > 2 {
+		return p.C
+	}
+	q := *p
+	for pc := p.C; pc <= p.C+64; pc = (pc + 16) &^ 15 {
+		q.InPitch = pc
+		if dwRowsFitL1(&q) {
+			return pc
+		}
+	}
+	return p.C
 }

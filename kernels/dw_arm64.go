@@ -53,7 +53,10 @@ func neonDWConv(p *DWParams, in, wp, bias, out []float32, oy0, oy1 int) {
 	if oy0 >= oy1 {
 		return
 	}
-	need(name, "in", len(in), p.H*p.W*p.C)
+	if p.InPitch != 0 && p.InPitch < p.C {
+		panic(fmt.Sprintf("kernels: %s: input pitch %d is less than %d channels", name, p.InPitch, p.C))
+	}
+	need(name, "in", len(in), dwInputSize(p))
 	need(name, "out", len(out), p.OH*p.OW*p.C)
 	need(name, "packed weights", len(wp), neonPackedDWSize(p.C, p.KH, p.KW))
 	if bias != nil {
@@ -64,11 +67,18 @@ func neonDWConv(p *DWParams, in, wp, bias, out []float32, oy0, oy1 int) {
 	if act == epi.SlopeC {
 		prm.Slopes = &p.Ep.Slope[0] // each call starts at channel 0 and steps a group of 4 at a time
 	}
+	// The generated kernels step input and output pixels alike: an input
+	// at another pitch (the runtime gives none: Set.DWBandPitch is nil) is
+	// computed by the Go loop, every channel.
+	groups := p.C / 4
+	if p.Pitch() != p.C {
+		groups, post = 0, false
+	}
 	for oy := oy0; oy < oy1; oy++ {
-		if p.C >= 4 {
+		if groups > 0 {
 			neonDWRowGroups(p, in, wp, bias, out, oy, act, &prm.A)
 		}
-		neonDWRowTail(p, in, wp, bias, out, oy)
+		neonDWRowTail(p, in, wp, bias, out, oy, groups*4)
 		if post {
 			row := out[oy*p.OW*p.C : (oy+1)*p.OW*p.C]
 			for x := 0; x < p.OW; x++ {
@@ -124,20 +134,20 @@ func neonDWRowGroups(p *DWParams, in, wp, bias, out []float32, oy, act int, epp 
 	}
 }
 
-// neonDWRowTail computes output row oy for the channels past the last
-// whole group of 4, in Go, with the full epilogue.
-func neonDWRowTail(p *DWParams, in, wp, bias, out []float32, oy int) {
-	C, taps := p.C, p.KH*p.KW
+// neonDWRowTail computes output row oy for channels [ch0, C), in Go, with
+// the full epilogue.
+func neonDWRowTail(p *DWParams, in, wp, bias, out []float32, oy, ch0 int) {
+	C, taps, pitch := p.C, p.KH*p.KW, p.Pitch()
 	iy := oy*p.SH - p.PadT
 	ky0, ky1 := max(0, -iy), min(p.KH, p.H-iy)
-	for ch := C / 4 * 4; ch < C; ch++ {
+	for ch := ch0; ch < C; ch++ {
 		g, l := ch/4, ch%4
 		for ox := 0; ox < p.OW; ox++ {
 			ix := ox*p.SW - p.PadL
 			var acc float32
 			for ky := ky0; ky < ky1; ky++ {
 				for kx := max(0, -ix); kx < min(p.KW, p.W-ix); kx++ {
-					acc += in[((iy+ky)*p.W+ix+kx)*C+ch] * wp[(g*taps+ky*p.KW+kx)*4+l]
+					acc += in[((iy+ky)*p.W+ix+kx)*pitch+ch] * wp[(g*taps+ky*p.KW+kx)*4+l]
 				}
 			}
 			if bias != nil {

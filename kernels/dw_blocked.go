@@ -34,8 +34,10 @@ func packDWBlocked(dst, w []float32, c, kh, kw, vl int) {
 func checkDWArgs(p *DWParams, nIn, nW, wantW int, bias []float32, nOut, oy0, oy1 int) {
 	var bad string
 	switch {
-	case nIn < p.H*p.W*p.C:
-		bad = fmt.Sprintf("input has %d elements, want %d", nIn, p.H*p.W*p.C)
+	case p.InPitch != 0 && p.InPitch < p.C:
+		bad = fmt.Sprintf("input pitch %d is less than the channels", p.InPitch)
+	case nIn < dwInputSize(p):
+		bad = fmt.Sprintf("input has %d elements, want %d", nIn, dwInputSize(p))
 	case nW < wantW:
 		bad = fmt.Sprintf("packed weights have %d elements, want %d", nW, wantW)
 	case bias != nil && len(bias) < p.C:
@@ -50,4 +52,13 @@ func checkDWArgs(p *DWParams, nIn, nW, wantW int, bias []float32, nOut, oy0, oy1
 		return
 	}
 	panic(fmt.Sprintf("kernels: DWConv %dx%d on %dx%dx%d: %s", p.KH, p.KW, p.H, p.W, p.C, bad))
+}
+
+// dwInputSize is how many floats p's input spans: its last pixel ends C
+// floats after its start.
+func dwInputSize(p *DWParams) int {
+	if p.H*p.W == 0 {
+		return 0
+	}
+	return (p.H*p.W-1)*p.Pitch() + p.C
 }

@@ -68,7 +68,7 @@ func checkDWChannels(p *DWParams, c0, c1 int) {
 // dwConvPixelsGeneric computes channels [c0, c1) of output pixels
 // [ox0, ox1) of row oy with weights in tap-major layout (see packDWTapMajor).
 func dwConvPixelsGeneric(p *DWParams, in, wp, bias, out []float32, oy, ox0, ox1, c0, c1 int) {
-	c, nc := p.C, c1-c0
+	c, nc, pitch := p.C, c1-c0, p.Pitch()
 	iy0 := oy*p.SH - p.PadT
 	kh0, kh1 := tapRange(iy0, p.KH, p.H)
 	for ox := ox0; ox < ox1; ox++ {
@@ -83,7 +83,7 @@ func dwConvPixelsGeneric(p *DWParams, in, wp, bias, out []float32, oy, ox0, ox1,
 		for kh := kh0; kh < kh1; kh++ {
 			row := (iy0 + kh) * p.W
 			for kw := kw0; kw < kw1; kw++ {
-				x := in[(row+ix0+kw)*c+c0:][:nc]
+				x := in[(row+ix0+kw)*pitch+c0:][:nc]
 				w := wp[(kh*p.KW+kw)*c+c0:][:len(x)]
 				o := o[:len(x)]
 				for ch, v := range x {

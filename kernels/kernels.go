@@ -84,6 +84,19 @@ type DWParams struct {
 	PadT, PadL int // bottom/right padding is implied by OH, OW
 	OH, OW     int
 	Ep         Epilogue
+	// InPitch is the distance in floats between consecutive input pixels
+	// (0: C; else at least C): a fused block's band of depthwise input in
+	// scratch is stored at a pitch chosen so that the rows kernel's
+	// window does not alias in L1 (Set.DWBandPitch). The output is dense.
+	InPitch int
+}
+
+// Pitch is the distance in floats between consecutive input pixels.
+func (p *DWParams) Pitch() int {
+	if p.InPitch > 0 {
+		return p.InPitch
+	}
+	return p.C
 }
 
 // ConvParams describes a dense (group 1) convolution on an NHWC image, such
@@ -142,6 +155,10 @@ type Set struct {
 	// is a kernel for it, it computes one block of channels for all rows
 	// before the next block, so the rows it slides over stay in L1.
 	DWConvBand func(p *DWParams, in, wp, bias, out []float32, oy0, oy1 int)
+	// DWBandPitch is the input pitch (DWParams.InPitch) DWConvBand runs
+	// fastest at for p's shape, at least p.C; nil: p.C. Every depthwise
+	// kernel but NEON's takes any pitch.
+	DWBandPitch func(p *DWParams) int
 
 	// Conv: a dense conv on NHWC (the stem, any kernel/stride/dilation).
 	// Weights [Cout][Cin][KH][KW] are packed by PackConv; scratch has

@@ -16,9 +16,13 @@ import (
 // output. The expanded and depthwise tensors never exist in full, so the
 // arena holds only block inputs and outputs. A depthwise conv with no
 // expand before it (V2's first block, V1's layers) fuses with its project
-// alone. Blocks with squeeze-and-excitation between depthwise and project
-// (SE needs the whole depthwise output's channel means before the first
-// projected row) are fuse-se-blocks' (fuseblocks_se.go).
+// alone. In plans for one thread, a depthwise conv whose 1×1 conv after it
+// does not narrow the channels (MobileNetV1's layers) fuses instead with
+// the 1×1 conv (or stem) before it into a block that ends in the
+// depthwise conv (matchDWBlock). Blocks with squeeze-and-excitation
+// between depthwise and project (SE needs the whole depthwise output's
+// channel means before the first projected row) are fuse-se-blocks'
+// (fuseblocks_se.go).
 //
 // It runs on the plan steps after pack-weights (the fused steps keep their
 // packed constants) and before plan-memory (the fused intermediates then
@@ -39,13 +43,21 @@ func fuseBlocks(s *State) error {
 	taken := -1 // the last step fused into a block
 	for i := 0; i < len(p.Steps); i++ {
 		if n := s.matchBlock(i, private, taken < i-1); n > 0 {
-			st, ps := s.makeBlock(i, n)
+			st, ps := s.makeBlock(i+2-n, i+1)
 			// The expand (if any) is already in the output list: replace it.
 			if n == 3 {
 				steps, pend = steps[:len(steps)-1], pend[:len(pend)-1]
 			}
 			steps, pend = append(steps, st), append(pend, ps)
 			i++ // the project step
+			taken = i
+			continue
+		}
+		if s.matchDWBlock(i, private, taken < i-1) {
+			// The producer is already in the output list: replace it.
+			st, ps := s.makeBlock(i-1, i)
+			steps, pend = steps[:len(steps)-1], pend[:len(pend)-1]
+			steps, pend = append(steps, st), append(pend, ps)
 			taken = i
 			continue
 		}
@@ -119,13 +131,68 @@ func (s *State) matchBlock(i int, private func(*ir.Value, *pendingStep) bool, pr
 	return 2
 }
 
-// makeBlock builds the block step from steps i-1 (when n is 3), i and i+1.
-func (s *State) makeBlock(i, n int) (plan.Step, pendingStep) {
+// matchDWBlock reports whether step i is a depthwise conv to fuse with
+// the 1×1 GEMM (or dense conv) before it, when prevFree says no block took
+// that one, into a block that ends in the depthwise conv (plan.IsDWBlock):
+// the producer's output, the depthwise input, then exists only as bands
+// in scratch, at the pitch the depthwise band kernel prefers
+// (kernels.Set.DWBandPitch), instead of being written to the arena and
+// read back: V1 on one thread 0.97 of the unfused plan's CPU time
+// (interleaved runs; its 112² and 56² layers gain most). Only in plans
+// compiled for exactly one thread: split over threads by rows, a block
+// recomputes each part's halo rows, and the unfused steps on two threads
+// run share-local (no barrier between a depthwise step and its GEMM);
+// plans for several or an unknown number of threads are left as they
+// were. And only for a depthwise input of at least DWBlockMinBytes.
+func (s *State) matchDWBlock(i int, private func(*ir.Value, *pendingStep) bool, prevFree bool) bool {
 	p := s.Plan
-	first := i + 2 - n
+	if i == 0 || !prevFree || s.Opts.Threads != 1 {
+		return false
+	}
+	e, d := &p.Steps[i-1], &p.Steps[i]
+	eps, dps := &s.steps[i-1], &s.steps[i]
+	if d.Kind != plan.KindDWConv || d.InPlace || !bandableDW(d) || !d.Out.NHWC || len(d.Out.Shape) != 4 {
+		return false
+	}
+	if e.Kind != plan.KindGemm && e.Kind != plan.KindConv || e.InPlace || len(eps.in) != 1 || len(e.In[0].Shape) != 4 || !e.In[0].NHWC || !e.Out.NHWC {
+		return false
+	}
+	x := dps.in[0]
+	if eps.out != x || !private(x, dps) {
+		return false
+	}
+	// Only depthwise-separable layers, whose 1×1 conv after the depthwise
+	// conv keeps or doubles the channels (MobileNetV1): an inverted
+	// residual's depthwise conv belongs to its block (or, under
+	// BlockMinBytes, stays unfused: measured), an SE block's to
+	// fuse-se-blocks. MobileNetV4's start depthwise convs, followed by a
+	// 3-4× expand, ran no faster fused (V4-Conv-S 1.01, -M 1.025 of the
+	// unfused time, medians of 9 and 7 interleaved rounds at load 2-4).
+	if i+1 >= len(p.Steps) || p.Steps[i+1].Kind != plan.KindGemm || len(s.steps[i+1].in) == 0 || s.steps[i+1].in[0] != dps.out {
+		return false
+	}
+	if pj := &p.Steps[i+1]; len(pj.Out.Shape) != 4 || pj.Out.Shape[1] < d.Out.Shape[1] || pj.Out.Shape[1] > 2*d.Out.Shape[1] {
+		return false
+	}
+	minBytes := s.Opts.DWBlockMinBytes
+	if minBytes == 0 {
+		minBytes = DefaultDWBlockMinBytes
+	}
+	return minBytes > 0 && x.Shape.Size()/max(x.Shape[0], 1)*4 >= minBytes
+}
+
+// DefaultDWBlockMinBytes is the smallest depthwise input (one image,
+// bytes) matchDWBlock fuses with its producer: every one of V1's at 224²
+// (the smallest, 7×7×1024, is 196 KiB), not the few-pixel maps of
+// SSDLite's extra layers, where there is nothing to gain.
+const DefaultDWBlockMinBytes = 128 << 10
+
+// makeBlock builds the block step from steps [first, last].
+func (s *State) makeBlock(first, last int) (plan.Step, pendingStep) {
+	p := s.Plan
 	var sub []plan.Step
 	var fused []string
-	for j := first; j <= i+1; j++ {
+	for j := first; j <= last; j++ {
 		t := p.Steps[j]
 		t.In = t.In[:1] // the project's residual is the block's second input
 		t.InPlace, t.InPlaceIn = false, 0
@@ -136,10 +203,10 @@ func (s *State) makeBlock(i, n int) (plan.Step, pendingStep) {
 		sub = append(sub, t)
 		fused = append(fused, t.Fused...)
 	}
-	for j := first; j <= i; j++ {
+	for j := first; j < last; j++ {
 		s.fusedBytes += int64(s.steps[j].out.Shape.Size()) * 4
 	}
-	return s.blockStep(first, i+1, sub, fused, func(st *plan.Step, budget int) (int, int) { return BlockBand(s.Set, sub, budget) })
+	return s.blockStep(first, last, sub, fused, func(st *plan.Step, budget int) (int, int) { return BlockBand(s.Set, sub, budget) })
 }
 
 // blockStep makes the KindBlock step of steps [first, last] (sub: their
@@ -215,30 +282,16 @@ func dedup(v []string) []string {
 const DefaultBlockScratch = 512 << 10
 
 // BlockBand chooses a fused block's band height (output rows) and returns
-// it with the per-thread scratch (floats) it needs: the band's depthwise
-// output and, when there is an expand, the expanded input rows of one band
-// (and a dense expand's own scratch for them); as many rows as fit in
-// budget bytes, at least one, then evened out over the bands.
+// it with the per-thread scratch (floats) it needs (plan.BlockBandLayout:
+// the band's depthwise output unless the block ends in its depthwise conv
+// and, when there is an expand, the expanded input rows of one band and a
+// dense expand's own scratch for them); as many rows as fit in budget
+// bytes, at least one, then evened out over the bands.
 func BlockBand(set *kernels.Set, sub []plan.Step, budget int) (band, scratch int) {
-	d := &sub[len(sub)-2]
-	x, y := d.In[0].Shape, d.Out.Shape // NCHW logical shapes
-	c, w, ow, oh := x[1], x[3], y[3], y[2]
-	sh, kh := d.Attrs.Strides[0], d.WShape[2]
-	var cp kernels.ConvParams
-	dense := sub[0].Kind == plan.KindConv
-	if dense {
-		cp, _ = plan.ConvParams(&sub[0]) // checked when the step was emitted
-	}
+	oh := sub[plan.BlockDepthwise(sub)].Out.Shape[2]
 	size := func(r int) int {
-		n := roundUp(r * ow * c)
-		if len(sub) == 3 {
-			rows := (r-1)*sh + kh
-			n += roundUp(rows * w * c)
-			if dense {
-				n += roundUp(set.ConvScratchSize(&cp, rows))
-			}
-		}
-		return n
+		l, _ := plan.BlockBandLayout(set, sub, r) // the steps were checked when emitted
+		return l.Total
 	}
 	band = 1
 	for band < oh && size(band+1)*4 <= budget {

@@ -29,6 +29,11 @@ type Options struct {
 	// a block fuse-blocks fuses (0: DefaultBlockMinBytes; negative: every
 	// block).
 	BlockMinBytes int
+	// DWBlockMinBytes is the smallest depthwise input (bytes, one image)
+	// fuse-blocks fuses with the 1×1 conv that makes it into a block ending
+	// in the depthwise conv, in plans for one thread (0:
+	// DefaultDWBlockMinBytes; negative: never).
+	DWBlockMinBytes int
 	// Threads is how many threads the plan is compiled to run on (0 or 1:
 	// one, or unknown). fuse-blocks leaves a block unfused when its output
 	// rows cannot give every thread a band (plan.BlockParts): a fused

@@ -76,7 +76,7 @@ func DumpSteps(w io.Writer, p *plan.Plan) {
 			extra += " in-place"
 		}
 		if s.Kind == plan.KindBlock {
-			extra += fmt.Sprintf(" band=%d rows (%s)", s.Band, blockShape(&s))
+			extra += fmt.Sprintf(" band=%d rows (%s)", s.Band, blockShape(p, &s))
 		}
 		fmt.Fprintf(w, "  %3d %-8s %-24s %s -> %s%s\n", i, s.Kind, s.Name, strings.Join(ins, ", "), operandString(s.Out), extra)
 	}
@@ -123,7 +123,7 @@ func bytesString(b int64) string {
 // band heights and the largest per-thread scratch.
 func summarizeBlocks(w io.Writer, p *plan.Plan) {
 	var names []string
-	n, se := 0, 0
+	n, se, dw := 0, 0, 0
 	for i := range p.Steps {
 		s := &p.Steps[i]
 		if s.Kind != plan.KindBlock {
@@ -131,9 +131,13 @@ func summarizeBlocks(w io.Writer, p *plan.Plan) {
 		}
 		n++
 		name := fmt.Sprintf("%s:%d", s.Name, s.Band)
-		if plan.IsSEBlock(s) {
+		switch {
+		case plan.IsSEBlock(s):
 			se++
 			name += "+se"
+		case plan.IsDWBlock(s):
+			dw++
+			name += "→dw" // the block ends in its depthwise conv
 		}
 		names = append(names, name)
 	}
@@ -141,16 +145,40 @@ func summarizeBlocks(w io.Writer, p *plan.Plan) {
 		fmt.Fprintf(w, "  blocks: none fused\n")
 		return
 	}
-	withSE := ""
+	var forms []string
 	if se > 0 {
-		withSE = fmt.Sprintf(" (%d with SE)", se)
+		forms = append(forms, fmt.Sprintf("%d with SE", se))
+	}
+	if dw > 0 {
+		forms = append(forms, fmt.Sprintf("%d ending in their depthwise conv (→dw)", dw))
+	}
+	withSE := ""
+	if len(forms) > 0 {
+		withSE = " (" + strings.Join(forms, "; ") + ")"
 	}
 	fmt.Fprintf(w, "  blocks: %d fused%s, scratch %s per thread; band rows %s\n", n, withSE, bytesString(int64(p.MaxScratch())*4), strings.Join(names, " "))
 }
 
-// blockShape says what a block step fused: "expand 16→96, dw 3×3/2, project 96→24".
-func blockShape(s *plan.Step) string {
+// blockShape says what a block step fused: "expand 16→96, dw 3×3/2,
+// project 96→24"; a block ending in its depthwise conv "pw 128→128 at
+// pitch 144, dw 3×3/1, out dw" (the producer's band rows at the pitch the
+// depthwise band kernel reads, when it is not the channel count).
+func blockShape(p *plan.Plan, s *plan.Step) string {
 	var parts []string
+	if plan.IsDWBlock(s) {
+		t := &s.Sub[0]
+		head := fmt.Sprintf("pw %d→%d", t.In[0].Shape[1], t.Out.Shape[1])
+		if t.Kind == plan.KindConv {
+			head = fmt.Sprintf("conv %d×%d/%d %d→%d", t.WShape[2], t.WShape[3], t.Attrs.Strides[0], t.In[0].Shape[1], t.Out.Shape[1])
+		}
+		if set, err := kernels.ForISA(p.ISA); err == nil {
+			if l, err := plan.BlockBandLayout(set, s.Sub, s.Band); err == nil && l.Pitch != t.Out.Shape[1] {
+				head += fmt.Sprintf(" at pitch %d", l.Pitch)
+			}
+		}
+		d := &s.Sub[1]
+		return fmt.Sprintf("%s, dw %d×%d/%d, out dw", head, d.WShape[2], d.WShape[3], d.Attrs.Strides[0])
+	}
 	for i := range s.Sub {
 		t := &s.Sub[i]
 		switch t.Kind {

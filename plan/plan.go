@@ -29,7 +29,7 @@ const (
 	KindToNHWC             // layout conversion at the graph's input edge
 	KindToNCHW             // layout conversion at the graph's output edge
 	KindGeneric            // any other IR op, run by the runtime's generic, layout-aware code
-	KindBlock              // a fused inverted-residual block run in bands of rows (Sub, Band)
+	KindBlock              // a fused block (inverted residual, or producer → depthwise) run in bands of rows (Sub, Band)
 	KindQGemm              // int8 1×1 conv or FC on bytes: kernels.QGemmU8S8 (u8 in, u8 out)
 	KindQuant              // float32 integers → bytes (the end of a float island)
 	KindDequant            // bytes → float32 centred integers (the start of a float island)
@@ -191,7 +191,10 @@ const NoBlob = -1
 //	                KindDWConv, project KindGemm, with their Consts, Attrs and
 //	                operand shapes (their offsets are unused: the expanded and
 //	                depthwise tensors exist only as per-thread bands of Band
-//	                output rows in Scratch); R is the project's residual.
+//	                output rows in Scratch); R is the project's residual. Or
+//	                Sub = [producer KindGemm or KindConv, KindDWConv] (IsDWBlock,
+//	                In = [X]): the output is the depthwise conv's, its input
+//	                exists only as bands (block.go).
 //
 // For conv steps the weight shape (kh, kw, cin/group) is in WShape.
 type Step struct {

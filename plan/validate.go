@@ -198,10 +198,11 @@ func (p *Plan) checkStep(s *Step) error {
 	return nil
 }
 
-// checkBlock checks a fused block's steps: [expand gemm or conv,] depthwise,
-// project gemm, each consuming the previous one's output, the first
-// reading the block's input and the last writing its output. The fused
-// steps' own operands are not in the arena (only their shapes count).
+// checkBlock checks a fused block's steps (block.go: [expand gemm or conv,]
+// depthwise, project gemm; or producer gemm or conv, depthwise), each
+// consuming the previous one's output, the first reading the block's
+// input and the last writing its output. The fused steps' own operands
+// are not in the arena (only their shapes count).
 func (p *Plan) checkBlock(s *Step) error {
 	if IsSEBlock(s) {
 		return p.checkSEBlock(s) // block_se.go
@@ -216,11 +217,14 @@ func (p *Plan) checkBlock(s *Step) error {
 		return fmt.Errorf("band of %d rows is out of range", s.Band)
 	}
 	want := []Kind{KindGemm, KindDWConv, KindGemm}[3-len(s.Sub):]
+	if IsDWBlock(s) {
+		want = []Kind{KindGemm, KindDWConv}
+	}
 	prev := s.In[0]
 	for i := range s.Sub {
 		t := &s.Sub[i]
 		kind := t.Kind
-		if i == 0 && len(s.Sub) == 3 && kind == KindConv {
+		if i == 0 && want[0] == KindGemm && kind == KindConv {
 			kind = KindGemm // a dense conv (a stem) expands too
 		}
 		if kind != want[i] || len(t.In) != 1 || len(t.Sub) > 0 || t.InPlace || t.Band != 0 {
@@ -251,6 +255,9 @@ func (p *Plan) checkBlock(s *Step) error {
 	}
 	if !prev.Shape.Equal(s.Out.Shape) || !s.Out.NHWC || !s.In[0].NHWC {
 		return fmt.Errorf("fused steps make %v, the block's output is %v", prev.Shape, s.Out.Shape)
+	}
+	if len(s.In) > 1 && IsDWBlock(s) {
+		return fmt.Errorf("a block ending in its depthwise conv has no residual")
 	}
 	if len(s.In) > 1 && (!s.In[1].Shape.Equal(s.Out.Shape) || !s.In[1].NHWC) {
 		return fmt.Errorf("residual %v does not match the output %v", s.In[1].Shape, s.Out.Shape)

@@ -39,8 +39,10 @@ type blockPlan struct {
 	wp, bp     []float32
 	epE, epP   kernels.Epilogue
 	in, r, out []float32
-	eSize      int // floats of E in scratch (0 without expand)
-	dSize      int // floats of D in scratch
+	eSize      int  // floats of E in scratch (0 without expand)
+	dSize      int  // floats of D in scratch (0 when the block ends in its depthwise conv)
+	pitch      int  // floats per pixel of E (the depthwise input pitch)
+	project    bool // false: the block ends in its depthwise conv, whose output is the block's
 	batch      int
 	parts      int // chunks per image
 	// bandDW holds, per thread, the depthwise parameters of the band being
@@ -96,7 +98,7 @@ func (e *Executor) blockScratch(s *plan.Step) ([][]float32, error) {
 
 func (e *Executor) blockPlan(s *plan.Step) (*blockPlan, error) {
 	sub := s.Sub
-	b := &blockPlan{set: e.set, expand: len(sub) == 3, band: s.Band, batch: s.Out.Shape[0]}
+	b := &blockPlan{set: e.set, expand: sub[0].Kind != plan.KindDWConv, project: !plan.IsDWBlock(s), band: s.Band, batch: s.Out.Shape[0]}
 	set := e.set
 	gemmConsts := func(t *plan.Step) (w, bias []float32, n, k int, err error) {
 		_, n, k, err = plan.GemmDims(t)
@@ -141,7 +143,7 @@ func (e *Executor) blockPlan(s *plan.Step) (*blockPlan, error) {
 	default:
 		b.cexp = b.cin
 	}
-	d := &sub[len(sub)-2]
+	d := &sub[plan.BlockDepthwise(sub)]
 	dp, err := plan.DWParams(d)
 	if err != nil {
 		return nil, fmt.Errorf("depthwise: %w", err)
@@ -160,31 +162,30 @@ func (e *Executor) blockPlan(s *plan.Step) (*blockPlan, error) {
 	if b.bd, err = e.blob(d.Consts[1], dp.C, "depthwise bias"); err != nil {
 		return nil, err
 	}
-	var k int
-	if b.wp, b.bp, b.cout, k, err = gemmConsts(&sub[len(sub)-1]); err != nil {
-		return nil, fmt.Errorf("project: %w", err)
+	b.cout = b.cexp
+	if b.project {
+		var k int
+		if b.wp, b.bp, b.cout, k, err = gemmConsts(&sub[len(sub)-1]); err != nil {
+			return nil, fmt.Errorf("project: %w", err)
+		}
+		if k != b.cexp {
+			return nil, fmt.Errorf("project reads %d channels, the depthwise conv makes %d", k, b.cexp)
+		}
+		b.epP = plan.KernelEpilogue(sub[len(sub)-1].Attrs.Fused)
 	}
-	if k != b.cexp {
-		return nil, fmt.Errorf("project reads %d channels, the depthwise conv makes %d", k, b.cexp)
-	}
-	b.epP = plan.KernelEpilogue(sub[len(sub)-1].Attrs.Fused)
 	b.oh, b.ow = dp.OH, dp.OW
 	if y := s.Out.Shape; y[1] != b.cout || y[2] != b.oh || y[3] != b.ow || y[0] != x[0] {
 		return nil, fmt.Errorf("block output %v does not match its steps' %dx%dx%d", y, b.oh, b.ow, b.cout)
 	}
-	b.dSize = roundUp16(b.band * dp.OW * dp.C)
-	need := b.dSize
-	if b.expand {
-		rows := (b.band-1)*dp.SH + dp.KH
-		b.eSize = roundUp16(rows * dp.W * dp.C)
-		need += b.eSize
-		if b.dense {
-			need += roundUp16(set.ConvScratchSize(&b.conv, rows))
-		}
+	l, err := plan.BlockBandLayout(set, sub, b.band)
+	if err != nil {
+		return nil, err
 	}
-	if need > s.Scratch {
-		return nil, fmt.Errorf("plan reserves %d scratch floats, the block's bands need %d", s.Scratch, need)
+	if l.Total > s.Scratch {
+		return nil, fmt.Errorf("plan reserves %d scratch floats, the block's bands need %d", s.Scratch, l.Total)
 	}
+	b.eSize, b.dSize, b.pitch = l.E, l.D, l.Pitch
+	b.dw.InPitch = b.pitch
 	b.in, b.out = e.buf(s.In[0]), e.buf(s.Out)
 	if len(s.In) > 1 {
 		b.r = e.buf(s.In[1])
@@ -196,8 +197,6 @@ func (e *Executor) blockPlan(s *plan.Step) (*blockPlan, error) {
 }
 
 func overlaps(a0, a1, b0, b1 int) bool { return a0 < b1 && b0 < a1 }
-
-func roundUp16(n int) int { return (n + 15) &^ 15 }
 
 // blockChunks is how many chunks a block step is cut into: parts of every
 // image (one chunk for one thread).
@@ -228,6 +227,10 @@ func (b *blockPlan) rows(tid int, scratch []float32, img, r0, r1 int) {
 	var win expandWindow
 	for oy0 := r0; oy0 < r1; oy0 += b.band {
 		oy1 := min(oy0+b.band, r1)
+		if !b.project {
+			b.dwRows(tid, in, ebuf, cbuf, out[oy0*b.ow*b.cout:], &win, oy0, oy1)
+			continue
+		}
 		b.dwRows(tid, in, ebuf, cbuf, dbuf, &win, oy0, oy1)
 		var rr []float32
 		if res != nil {
@@ -253,7 +256,7 @@ func (b *blockPlan) dwRows(tid int, in, ebuf, cbuf, dst []float32, w *expandWind
 	top := oy0*dp.SH - dp.PadT
 	ib0 := max(0, top)
 	ib1 := min(dp.H, (oy1-1)*dp.SH-dp.PadT+dp.KH)
-	rowE := dp.W * b.cexp // floats per expanded (or input) row
+	rowE := dp.W * b.pitch // floats per expanded (or input) row
 	var src []float32
 	if b.expand {
 		if ib0 >= w.have { // nothing to keep (a chunk's first band)
@@ -280,7 +283,7 @@ func (b *blockPlan) dwRows(tid int, in, ebuf, cbuf, dst []float32, w *expandWind
 // expandRows computes rows [from, to) of the expanded tensor into dst.
 func (b *blockPlan) expandRows(tid int, in, dst, scratch []float32, from, to int) {
 	if !b.dense {
-		b.set.Gemm((to-from)*b.w, b.cexp, b.cin, in[from*b.w*b.cin:], b.cin, b.we, b.be, nil, 0, dst, b.cexp, 0, b.cexp, &b.epE)
+		b.set.Gemm((to-from)*b.w, b.cexp, b.cin, in[from*b.w*b.cin:], b.cin, b.we, b.be, nil, 0, dst, b.pitch, 0, b.cexp, &b.epE)
 		return
 	}
 	// A dense conv's output rows [from, to) read input rows [i0, i1): run

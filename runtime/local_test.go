@@ -29,7 +29,9 @@ func TestShareLocalSteps(t *testing.T) {
 			h, ins := batched(t, g, batch)
 			want := referenceOutputs(t, h, ins)
 			for _, planThreads := range []int{1, 2} {
-				p, _, err := passes.Compile(g, passes.Options{Level: 2, Batch: batch, Threads: planThreads}, set)
+				// DWBlockMinBytes -1: the one-thread plan keeps V1's
+				// depthwise steps (a fused block is not share-local).
+				p, _, err := passes.Compile(g, passes.Options{Level: 2, Batch: batch, Threads: planThreads, DWBlockMinBytes: -1}, set)
 				if err != nil {
 					t.Fatal(err)
 				}

@@ -38,30 +38,8 @@ func scratchNeed(s *plan.Step, set *kernels.Set) (int, error) {
 			l, err := plan.SEBlockLayout(set, s, s.Band)
 			return l.Total, err
 		}
-		if len(s.Sub) < 2 {
-			return 0, fmt.Errorf("block of %d steps", len(s.Sub))
-		}
-		dp, err := plan.DWParams(&s.Sub[len(s.Sub)-2])
-		if err != nil {
-			return 0, fmt.Errorf("depthwise: %w", err)
-		}
-		if s.Band < 1 || s.Band > dp.OH {
-			return 0, fmt.Errorf("band of %d rows for %d output rows", s.Band, dp.OH)
-		}
-		// As blockPlan computes it (block.go).
-		need := roundUp16(s.Band * dp.OW * dp.C)
-		if len(s.Sub) == 3 {
-			rows := (s.Band-1)*dp.SH + dp.KH
-			need += roundUp16(rows * dp.W * dp.C)
-			if s.Sub[0].Kind == plan.KindConv {
-				cp, err := plan.ConvParams(&s.Sub[0])
-				if err != nil {
-					return 0, fmt.Errorf("expand: %w", err)
-				}
-				need += roundUp16(set.ConvScratchSize(&cp, rows))
-			}
-		}
-		return need, nil
+		l, err := plan.BlockBandLayout(set, s.Sub, s.Band) // as blockPlan (block.go)
+		return l.Total, err
 	}
 	return 0, nil
 }

@@ -1,0 +1,122 @@
+package runtime_test
+
+import (
+	"fmt"
+	"strings"
+	"testing"
+
+	"github.com/mnc-go/mnc/frontend"
+	"github.com/mnc-go/mnc/ir"
+	"github.com/mnc-go/mnc/kernels"
+	"github.com/mnc-go/mnc/models"
+	"github.com/mnc-go/mnc/passes"
+	"github.com/mnc-go/mnc/plan"
+	"github.com/mnc-go/mnc/reference"
+)
+
+// dwBlockDesc is a V1-like network of awkward shapes for blocks that end
+// in their depthwise conv: odd input height and width, odd channel counts,
+// a stem (dense conv producer) with 19 channels, a 256-channel map wide
+// enough (24 pixels) that the AVX-512 band kernel takes it at a padded
+// pitch, a 5×5 stride-2 depthwise conv, and maps down to one row. Each
+// 1×1 conv keeps or at most doubles the channels, as V1's (fuse-blocks
+// fuses producer and depthwise conv only there).
+const dwBlockDesc = `
+model dwblock_awkward
+input 3x45x47
+classes 10
+conv  k=3 out=19 s=2
+dwsep out=37  s=1
+dwsep out=64  s=1
+dwsep out=128 s=1
+dwsep out=256 s=1
+dwsep out=256 s=1
+dwsep out=261 s=2 k=5
+dwsep out=272 s=2
+dwsep out=272 s=2
+dwsep out=300 s=2
+dwsep out=300 s=2
+pool
+fc
+`
+
+// TestDWBlocksMatchUnfused: plans compiled for one thread with every 1×1
+// conv (or stem) fused with the depthwise conv after it (plan.IsDWBlock)
+// give the outputs of the same plans without fuse-blocks, on every
+// available ISA, batch 1 and 3, run on 1, 2 and 3 threads (a block split
+// by rows recomputes halo rows), with the default bands and bands of one
+// or two rows; and at least one block reads its band at a padded pitch
+// where the kernels choose one. -short (arm64 emulation) runs the awkward
+// network alone, at batch 3 on 1 and 3 threads, with default and one-row
+// bands.
+func TestDWBlocksMatchUnfused(t *testing.T) {
+	awkward, err := frontend.Parse("dwblock_awkward", strings.NewReader(dwBlockDesc))
+	if err != nil {
+		t.Fatal(err)
+	}
+	small, err := models.Build(modelSpecs[0]) // V1 at 96², α 0.5
+	if err != nil {
+		t.Fatal(err)
+	}
+	graphs, budgets := []*ir.Graph{awkward, small}, []int{0, 1, 16 << 10}
+	batches, threadCounts := []int{1, 3}, []int{1, 2, 3}
+	if testing.Short() {
+		graphs, budgets, batches, threadCounts = graphs[:1], budgets[:2], batches[1:], []int{1, 3}
+	}
+	for _, isa := range kernels.Available() {
+		set, err := kernels.ForISA(isa)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for gi, g := range graphs {
+			for _, batch := range batches {
+				_, ins := batched(t, g, batch)
+				base, _, err := passes.Compile(g, passes.Options{Level: 2, Batch: batch, Verify: true, Disable: []string{"fuse-blocks"}}, set)
+				if err != nil {
+					t.Fatal(err)
+				}
+				for _, budget := range budgets {
+					p, rep, err := passes.Compile(g, passes.Options{Level: 2, Batch: batch, Verify: true, Threads: 1, BlockScratch: budget, BlockMinBytes: 1 << 30, DWBlockMinBytes: 1}, set)
+					if err != nil {
+						t.Fatal(err)
+					}
+					dw, padded := 0, 0
+					for i := range p.Steps {
+						s := &p.Steps[i]
+						if !plan.IsDWBlock(s) {
+							continue
+						}
+						dw++
+						l, err := plan.BlockBandLayout(set, s.Sub, s.Band)
+						if err != nil {
+							t.Fatal(err)
+						}
+						if l.Pitch > s.Out.Shape[1] {
+							padded++
+						}
+					}
+					if want := countKind(base, plan.KindDWConv); dw != want || len(rep.Blocks) != want {
+						t.Fatalf("%s: %d blocks ending in a depthwise conv, %d reported, want %d", g.Name, dw, len(rep.Blocks), want)
+					}
+					if set.DWBandPitch != nil && gi == 0 && padded == 0 {
+						t.Errorf("%s %s: no block reads its band at a padded pitch", g.Name, isa)
+					}
+					for _, threads := range threadCounts {
+						what := fmt.Sprintf("%s %s b%d t%d scratch %d", g.Name, isa, batch, threads, budget)
+						want := execute(t, base, threads, ins)
+						got := execute(t, p, threads, ins)
+						for i := range want {
+							d, ref, err := reference.MaxAbsDiff(got[i], want[i])
+							if err != nil {
+								t.Fatalf("%s: %v", what, err)
+							}
+							if !(d <= blockTolerance*ref) {
+								t.Errorf("%s output %d: max|fused−unfused| %.3g > %.0e·max|unfused| (%.3g)", what, i, d, blockTolerance, ref)
+							}
+						}
+					}
+				}
+			}
+		}
+	}
+}
