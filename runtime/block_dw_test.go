@@ -12,6 +12,7 @@ import (
 	"github.com/mnc-go/mnc/passes"
 	"github.com/mnc-go/mnc/plan"
 	"github.com/mnc-go/mnc/reference"
+	"github.com/mnc-go/mnc/runtime"
 )
 
 // dwBlockDesc is a V1-like network of awkward shapes for blocks that end
@@ -117,6 +118,76 @@ func TestDWBlocksMatchUnfused(t *testing.T) {
 					}
 				}
 			}
+		}
+	}
+}
+
+// TestDWBlockRejectsInconsistentPlans: a block ending in its depthwise
+// conv whose plan was tampered with is refused by New, with an error:
+// a residual input, the producer and depthwise steps swapped, a project
+// appended, less band scratch than its bands (at the kernels' pitch) need,
+// and far more.
+func TestDWBlockRejectsInconsistentPlans(t *testing.T) {
+	g, err := frontend.Parse("dwblock_awkward", strings.NewReader(dwBlockDesc))
+	if err != nil {
+		t.Fatal(err)
+	}
+	set, err := kernels.ForISA(kernels.Best())
+	if err != nil {
+		t.Fatal(err)
+	}
+	compile := func() (*plan.Plan, *plan.Step) {
+		p, _, err := passes.Compile(g, passes.Options{Level: 2, Batch: 1, Threads: 1, BlockMinBytes: 1 << 30, DWBlockMinBytes: 1}, set)
+		if err != nil {
+			t.Fatal(err)
+		}
+		// The last block with a GEMM producer whose band is padded, if
+		// the kernels pad one; else the last with a GEMM producer.
+		var pick *plan.Step
+		for i := range p.Steps {
+			s := &p.Steps[i]
+			if !plan.IsDWBlock(s) || s.Sub[0].Kind != plan.KindGemm {
+				continue
+			}
+			if l, err := plan.BlockBandLayout(set, s.Sub, s.Band); err == nil && (pick == nil || l.Pitch > s.Out.Shape[1]) {
+				pick = s
+			}
+		}
+		if pick == nil {
+			t.Fatal("no block with a GEMM producer")
+		}
+		pick.Sub = append([]plan.Step(nil), pick.Sub...)
+		pick.BandOff, pick.BandThreads = 0, 0
+		return p, pick
+	}
+	if p, _ := compile(); true {
+		e, err := runtime.New(p, runtime.Options{Threads: 1})
+		if err != nil {
+			t.Fatalf("the untampered plan: %v", err)
+		}
+		e.Close()
+	}
+	mutations := map[string]func(p *plan.Plan, s *plan.Step){
+		"residual": func(p *plan.Plan, s *plan.Step) { s.In = append(s.In, s.Out) },
+		"swapped":  func(p *plan.Plan, s *plan.Step) { s.Sub[0], s.Sub[1] = s.Sub[1], s.Sub[0] },
+		"project":  func(p *plan.Plan, s *plan.Step) { s.Sub = append(s.Sub, s.Sub[0]) },
+		"scratch short": func(p *plan.Plan, s *plan.Step) {
+			l, err := plan.BlockBandLayout(set, s.Sub, s.Band)
+			if err != nil {
+				t.Fatal(err)
+			}
+			s.Scratch = l.Total - 16
+		},
+		"scratch huge": func(p *plan.Plan, s *plan.Step) { s.Scratch = 1 << 26 },
+	}
+	for name, mutate := range mutations {
+		p, s := compile()
+		mutate(p, s)
+		if e, err := runtime.New(p, runtime.Options{Threads: 1}); err == nil {
+			e.Close()
+			t.Errorf("%s: New accepted the plan", name)
+		} else {
+			t.Logf("%s: %v", name, err)
 		}
 	}
 }
