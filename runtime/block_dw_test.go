@@ -17,7 +17,8 @@ import (
 
 // dwBlockDesc is a V1-like network of awkward shapes for blocks that end
 // in their depthwise conv: odd input height and width, odd channel counts,
-// a stem (dense conv producer) with 19 channels, a 256-channel map wide
+// a dense 3×3 conv producer on 19 channels (the amd64 implicit GEMM's
+// path, on a band's rows), a 256-channel map wide
 // enough (24 pixels) that the AVX-512 band kernel takes it at a padded
 // pitch, a 5×5 stride-2 depthwise conv, and maps down to one row. Each
 // 1×1 conv keeps or at most doubles the channels, as V1's (fuse-blocks
@@ -27,6 +28,7 @@ model dwblock_awkward
 input 3x45x47
 classes 10
 conv  k=3 out=19 s=2
+conv  k=3 out=24 s=1
 dwsep out=37  s=1
 dwsep out=64  s=1
 dwsep out=128 s=1
