@@ -30,15 +30,26 @@ import (
 // convTapsUse reports whether p runs as an implicit GEMM on panels of nr
 // columns: a dense conv with a window (not 1×1), W dilation 1, at least 8
 // input channels (the stem's 3 have their own kernels: a 9-float k per
-// call would make the C round trips dominate), and kernel rows that split
+// call would make the C round trips dominate), kernel rows that split
 // the packed weights on whole k pairs when the last panel is packed in
-// pairs (8 columns or fewer).
+// pairs (8 columns or fewer), and one row's edge pixels within an im2col
+// chunk.
 func convTapsUse(p *ConvParams, nr int) bool {
 	if p.KH*p.KW == 1 || p.DW != 1 || p.Cin < 8 || convIsPointwise(p) {
 		return false
 	}
+	lo, hi := interiorCols(p.W, p.KW, p.SW, p.PadL, p.OW)
+	if p.OW-(hi-lo) > convChunkPixels(p) {
+		return false
+	}
 	j0 := (p.Cout - 1) / nr * nr
 	return p.KW*p.Cin%2 == 0 || !gemmPairPanel(j0, p.Cout)
+}
+
+// convTapsScratch: an im2col chunk and its outputs (the edge pixels'
+// results wait there while the interior is computed).
+func convTapsScratch(p *ConvParams, rows int) int {
+	return min(rows*p.OW, convChunkPixels(p)) * (p.KH*p.KW*p.Cin + p.Cout)
 }
 
 func fillConvTapsAMD64(s *Set) {
@@ -52,7 +63,13 @@ func fillConvTapsAMD64(s *Set) {
 		return
 	}
 	isa, twoFMA := s.ISA, gemmTwoFMA()
-	conv := s.Conv
+	conv, scratchSize := s.Conv, s.ConvScratchSize
+	s.ConvScratchSize = func(p *ConvParams, rows int) int {
+		if convTapsUse(p, nr) {
+			return convTapsScratch(p, rows)
+		}
+		return scratchSize(p, rows)
+	}
 	s.Conv = func(p *ConvParams, in, wp, bias, r, out, scratch []float32, oy0, oy1 int) {
 		if !convTapsUse(p, nr) {
 			conv(p, in, wp, bias, r, out, scratch, oy0, oy1)
@@ -62,39 +79,110 @@ func fillConvTapsAMD64(s *Set) {
 	}
 }
 
+// convTapsBlockBytes bounds the outputs of one run of chained calls, so
+// that they stay in L1/L2 from one kernel row to the next.
+const convTapsBlockBytes = 32 << 10
+
 func convTaps(s *Set, isa ISA, twoFMA bool, nr int, p *ConvParams, in, wp, bias, r, out, scratch []float32, oy0, oy1 int) {
 	k := p.KH * p.KW * p.Cin
 	checkConvArgs(p, len(in), len(wp), s.PackedGemmSize(p.Cout, k), bias, r, len(out), oy0, oy1)
 	if oy0 == oy1 {
 		return
 	}
-	if need := convIm2colScratch(p, oy1-oy0); len(scratch) < need {
+	if need := convTapsScratch(p, oy1-oy0); len(scratch) < need {
 		panic(convScratchMsg(p, len(scratch), need))
 	}
 	var prm EpParams
 	mode, post := p.Ep.params(&prm, true)
 	oxLo, oxHi := interiorCols(p.W, p.KW, p.SW, p.PadL, p.OW)
-	e0, e1 := oy0*p.OW, oy0*p.OW // pending edge pixels, for im2col
-	for oy := oy0; oy < oy1; oy++ {
+	inside := func(oy int) bool {
 		iy := oy*p.SH - p.PadT
-		if iy < 0 || iy+(p.KH-1)*p.DH >= p.H || oxLo >= oxHi {
-			e1 = (oy + 1) * p.OW
+		return iy >= 0 && iy+(p.KH-1)*p.DH < p.H && oxLo < oxHi
+	}
+	// When an output row's pixels continue the previous row's in the
+	// input (SH·W = SW·OW: "same" stride 1, stride 2 on even widths), the
+	// pixel addresses are linear across rows: one run of calls covers
+	// several rows, computing their edge pixels wrongly (windows wrapped
+	// to the neighbouring row), which the im2col results then overwrite.
+	linear := p.SH*p.W == p.SW*p.OW
+	chunk := min((oy1-oy0)*p.OW, convChunkPixels(p)) // as convTapsScratch
+	edges := p.OW - (oxHi - oxLo)
+	mb := max(24, convTapsBlockBytes/(4*p.Cout)/12*12)
+	a, cb := scratch[:chunk*k], scratch[chunk*k:][:chunk*p.Cout]
+	for oy := oy0; oy < oy1; {
+		if !inside(oy) {
+			y1 := oy + 1
+			for y1 < oy1 && !inside(y1) {
+				y1++
+			}
+			im2colGemm(s, p, in, wp, bias, r, out, scratch, oy*p.OW, y1*p.OW)
+			oy = y1
 			continue
 		}
-		e1 = oy*p.OW + oxLo
-		im2colGemm(s, p, in, wp, bias, r, out, scratch, e0, e1)
-		convTapsRow(isa, twoFMA, nr, p, in, wp, bias, r, out, oy, oxLo, oxHi, &prm, mode, post)
-		e0, e1 = oy*p.OW+oxHi, (oy+1)*p.OW
+		// Rows [oy, y1): inside, their edge pixels within a chunk.
+		y1 := oy + 1
+		for y1 < oy1 && inside(y1) && (y1-oy+1)*edges <= chunk {
+			y1++
+		}
+		// The edge pixels first (the interior's calls may overwrite them,
+		// and the residual with them when it is the output itself).
+		n := 0
+		for y := oy; y < y1; y++ {
+			for ox := 0; ox < p.OW; ox++ {
+				if ox == oxLo {
+					ox = oxHi - 1
+					continue
+				}
+				im2colPixel(p, in, y, ox, a[n*k:(n+1)*k])
+				if r != nil {
+					copy(cb[n*p.Cout:(n+1)*p.Cout], r[(y*p.OW+ox)*p.Cout:])
+				}
+				n++
+			}
+		}
+		if n > 0 {
+			var rc []float32
+			if r != nil {
+				rc = cb
+			}
+			s.Gemm(n, p.Cout, k, a, k, wp, bias, rc, p.Cout, cb, p.Cout, 0, p.Cout, &p.Ep)
+		}
+		run := func(px0, px1 int) {
+			for q := px0; q < px1; q += mb {
+				convTapsRun(isa, twoFMA, nr, p, in, wp, bias, r, out, q/p.OW, q%p.OW, min(mb, px1-q), &prm, mode, post)
+			}
+		}
+		if linear {
+			run(oy*p.OW+oxLo, (y1-1)*p.OW+oxHi)
+		} else {
+			for y := oy; y < y1; y++ {
+				run(y*p.OW+oxLo, y*p.OW+oxHi)
+			}
+		}
+		n = 0
+		for y := oy; y < y1; y++ {
+			for ox := 0; ox < p.OW; ox++ {
+				if ox == oxLo {
+					ox = oxHi - 1
+					continue
+				}
+				copy(out[(y*p.OW+ox)*p.Cout:][:p.Cout], cb[n*p.Cout:])
+				n++
+			}
+		}
+		oy = y1
 	}
-	im2colGemm(s, p, in, wp, bias, r, out, scratch, e0, e1)
 }
 
-// convTapsRow computes output row oy's pixels [lo, hi), whose windows are
-// inside the input, as KH chained GEMM calls per panel.
-func convTapsRow(isa ISA, twoFMA bool, nr int, p *ConvParams, in, wp, bias, r, out []float32, oy, lo, hi int, prm *EpParams, mode int, post bool) {
+// convTapsRun computes m output pixels from (oy, ox) on, consecutive in
+// the output, whose input windows are KH runs of KW·Cin floats SW·Cin
+// apart from one pixel to the next (within a row; across rows too when
+// the caller checked the addressing is linear), as KH chained GEMM calls
+// per panel.
+func convTapsRun(isa ISA, twoFMA bool, nr int, p *ConvParams, in, wp, bias, r, out []float32, oy, ox, m int, prm *EpParams, mode int, post bool) {
 	k, kseg, lda := p.KH*p.KW*p.Cin, p.KW*p.Cin, p.SW*p.Cin
-	m, px := hi-lo, oy*p.OW+lo
-	a0 := ((oy*p.SH-p.PadT)*p.W + lo*p.SW - p.PadL) * p.Cin
+	px := oy*p.OW + ox
+	a0 := ((oy*p.SH-p.PadT)*p.W + ox*p.SW - p.PadL) * p.Cin
 	// The kernels read rows a0 + i·lda … + kseg − 1 of every kernel row:
 	// inside in, as the caller checked; this bounds check makes it sure.
 	_ = in[a0+(p.KH-1)*p.DH*p.W*p.Cin+(m-1)*lda+kseg-1]
