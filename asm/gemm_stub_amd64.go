@@ -79,6 +79,16 @@ func Gemm20x16AVX512Masked(m int, k int, a *float32, lda int, b *float32, bias *
 //go:noescape
 func Gemm20x8AVX512Masked(m int, k int, a *float32, lda int, b *float32, bias *float32, r *float32, ldr int, c *float32, ldc int, cols int, ep *float32, mode int)
 
+// ConvTaps12x32AVX512Masked computes one packed GEMM panel (stride 32) of an implicit-GEMM convolution for m rows in 12x32 tiles, taps kernel rows in one accumulation, with the fused epilogue (avx512).
+//
+//go:noescape
+func ConvTaps12x32AVX512Masked(m int, k int, taps int, offs *int64, a *float32, lda int, b *float32, bias *float32, r *float32, ldr int, c *float32, ldc int, cols int, ep *float32, mode int)
+
+// ConvTaps6x16AVX2FMAMasked computes one packed GEMM panel (stride 16) of an implicit-GEMM convolution for m rows in 6x16 tiles, taps kernel rows in one accumulation, with the fused epilogue (avx2_fma).
+//
+//go:noescape
+func ConvTaps6x16AVX2FMAMasked(m int, k int, taps int, offs *int64, a *float32, lda int, b *float32, bias *float32, r *float32, ldr int, c *float32, ldc int, cols int, ep *float32, mode int)
+
 // ConvPix12x32AVX512 computes an up to 12-row × 32-pixel tile of a pixel-vector convolution with the fused epilogue (avx512).
 //
 //go:noescape

@@ -5,6 +5,7 @@ package kernels
 import (
 	"unsafe"
 
+	"github.com/mnc-go/mnc/asm"
 	"github.com/mnc-go/mnc/internal/epi"
 )
 
@@ -186,13 +187,49 @@ func convTapsRun(isa ISA, twoFMA bool, nr int, p *ConvParams, in, wp, bias, r, o
 	// The kernels read rows a0 + i·lda … + kseg − 1 of every kernel row:
 	// inside in, as the caller checked; this bounds check makes it sure.
 	_ = in[a0+(p.KH-1)*p.DH*p.W*p.Cin+(m-1)*lda+kseg-1]
-	// Kernel rows outer: one input row's span stays in L1 while the panels
-	// sweep it.
+	// One call per panel accumulates all KH kernel rows in registers
+	// (ConvTaps*); pair-packed panels (8 columns or fewer), and kernels
+	// taller than the offsets array, chain a plain call per kernel row.
+	var offs [16]int64
+	chained := p.KH > len(offs)
+	if !chained {
+		for t := 0; t < p.KH; t++ {
+			offs[t] = int64(4 * t * p.DH * p.W * p.Cin)
+		}
+		for j0 := 0; j0 < p.Cout; j0 += nr {
+			if gemmPairPanel(j0, p.Cout) {
+				continue
+			}
+			cols := min(nr, p.Cout-j0)
+			var rp *float32
+			if r != nil {
+				rp = &r[px*p.Cout+j0]
+			}
+			biasp := &gemmZeroBias[0]
+			if bias != nil {
+				biasp = &bias[j0]
+			}
+			if mode == epi.SlopeC || mode == epi.Requant {
+				prm.Slopes = &p.Ep.Slope[j0]
+			}
+			b := unsafe.SliceData(wp[j0*k:])
+			if isa == AVX512 {
+				asm.ConvTaps12x32AVX512Masked(m, kseg, p.KH, &offs[0], &in[a0], lda, b, biasp, rp, p.Cout, &out[px*p.Cout+j0], p.Cout, cols, &prm.A, mode)
+			} else {
+				asm.ConvTaps6x16AVX2FMAMasked(m, kseg, p.KH, &offs[0], &in[a0], lda, b, biasp, rp, p.Cout, &out[px*p.Cout+j0], p.Cout, cols, &prm.A, mode)
+			}
+		}
+	}
+	// Chained: kernel rows outer, so one input row's span stays in L1
+	// while the panels sweep it.
 	for t := 0; t < p.KH; t++ {
 		a := &in[a0+t*p.DH*p.W*p.Cin]
 		for j0 := 0; j0 < p.Cout; j0 += nr {
-			cols := min(nr, p.Cout-j0)
 			pairs := gemmPairPanel(j0, p.Cout)
+			if !chained && !pairs {
+				continue
+			}
+			cols := min(nr, p.Cout-j0)
 			width := nr // floats of the packed panel per k
 			if pairs {
 				width = 8

@@ -76,6 +76,11 @@ type gemmKernel struct {
 	// full-width FMAs per cycle (kernels.FMARate); elsewhere the kernel
 	// the panel would get without it.
 	twoFMA bool
+	// taps: an implicit-GEMM convolution kernel (tapsSignature): the k
+	// loop runs taps times, A moved by offs[t] bytes from a for tap t, B
+	// read on from where the previous tap stopped (a dense conv's kernel
+	// rows; kernels/conv_taps_amd64.go), all in one set of accumulators.
+	taps bool
 
 	off   []int         // lane offset of each vector in the row
 	acc   []VecPhysical // mr·nv accumulators, row-major
@@ -94,6 +99,11 @@ type tileState struct {
 }
 
 const signature = "func(m, k int, a *float32, lda int, b *float32, bias *float32, r *float32, ldr int, c *float32, ldc int, cols int, ep *float32, mode int)"
+
+// tapsSignature is signature with the taps: C[i][j] = act(bias[j] + sum_t
+// sum_p A_t[i][p]·B[t·k+p][j] (+ R[i][j])) where A_t starts offs[t] bytes
+// after a.
+const tapsSignature = "func(m, k, taps int, offs *int64, a *float32, lda int, b *float32, bias *float32, r *float32, ldr int, c *float32, ldc int, cols int, ep *float32, mode int)"
 
 func (g *gemmKernel) layout() {
 	s := g.isa
@@ -177,10 +187,20 @@ func (g *gemmKernel) nvec() int {
 func (g *gemmKernel) emit(iota Mem) {
 	g.layout()
 	g.iota = iota
-	TEXT(g.name, NOSPLIT, signature)
-	Pragma("noescape")
-	Doc(fmt.Sprintf("%s computes one packed GEMM panel (stride %d) for m rows in %dx%d tiles with the fused epilogue (%s).",
-		g.name, g.stride, g.mr, g.off[len(g.off)-1]+g.widths[len(g.widths)-1], g.isa.name))
+	if g.taps {
+		if g.pairs || g.rowPairs || g.zipPairs || g.prefetch || g.group != 3 {
+			panic(g.name + ": tap kernels are plain tiles with rows in groups of 3")
+		}
+		TEXT(g.name, NOSPLIT, tapsSignature)
+		Pragma("noescape")
+		Doc(fmt.Sprintf("%s computes one packed GEMM panel (stride %d) of an implicit-GEMM convolution for m rows in %dx%d tiles, taps kernel rows in one accumulation, with the fused epilogue (%s).",
+			g.name, g.stride, g.mr, g.width(), g.isa.name))
+	} else {
+		TEXT(g.name, NOSPLIT, signature)
+		Pragma("noescape")
+		Doc(fmt.Sprintf("%s computes one packed GEMM panel (stride %d) for m rows in %dx%d tiles with the fused epilogue (%s).",
+			g.name, g.stride, g.mr, g.off[len(g.off)-1]+g.widths[len(g.widths)-1], g.isa.name))
+	}
 	Commentf("vector widths %v, %d accumulators, %d B registers, %d broadcast registers, masked %v",
 		g.widths, len(g.acc), len(g.b), len(g.tmp), g.masked)
 

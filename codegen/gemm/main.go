@@ -90,6 +90,17 @@ var convKernels = []convKernel{
 	{gemmKernel{name: "ConvPix6x16AVX2FMA", isa: avx2, mr: 6, widths: []int{8, 8}, stride: 16, masked: true, noResidual: true}},
 }
 
+// tapKernels are the implicit-GEMM convolution kernels (kernels/conv_taps_amd64.go):
+// the GEMM tiles with the kernel rows of a dense conv accumulated in one
+// call (taps). Chaining one plain GEMM call per kernel row through C ran
+// at k = KW·Cin (96 for V4's 3×3 FusedIB convs on 32 channels), where the
+// plain tile reached about 235 GFLOP/s against 250 at k = 288 (best of
+// kernels.BenchmarkGemm, 2-core Zen 5).
+var tapKernels = []gemmKernel{
+	{name: "ConvTaps12x32AVX512Masked", isa: avx512, mr: 12, widths: []int{16, 16}, stride: 32, masked: true, taps: true},
+	{name: "ConvTaps6x16AVX2FMAMasked", isa: avx2, mr: 6, widths: []int{8, 8}, stride: 16, masked: true, taps: true},
+}
+
 // peaks are the FMA-throughput loops (independent accumulators) and the
 // FMA-latency loops (one dependent chain) the FMA rate is measured with.
 var peaks = []fmaPeak{
@@ -133,6 +144,9 @@ func main() {
 	iota := emitIota(32)
 	for i := range kernels {
 		kernels[i].emit(iota)
+	}
+	for i := range tapKernels {
+		tapKernels[i].emit(iota)
 	}
 	for i := range convKernels {
 		convKernels[i].emit(iota)

@@ -33,6 +33,10 @@ func (g *gemmKernel) tile(h int) {
 	// A rows are addressed as group base + lda·{0,1,2} (+ lda3, lda·4 for
 	// groups of 5): few base pointers keep the register count and the
 	// per-step increments low.
+	if g.taps {
+		g.tapsLoop(h, p)
+		return
+	}
 	lda := Load(Param("lda"), GP64())
 	SHLQ(Imm(2), lda)
 	ngroups := (h + g.group - 1) / g.group
@@ -203,4 +207,62 @@ func kLoop4(p string, n4, n1 Register, groups []Register, pb Register, bBytesPer
 	ADDQ(U32(bBytesPerK), pb)
 	DECQ(n1)
 	JNZ(LabelRef(label(p, "k1loop")))
+}
+
+// tapsLoop is tile's k loop for a taps kernel: per tap, the row groups
+// start offs[t] bytes after the tile's A and the k loop runs over k; B
+// runs on across taps. Rows are in groups of 3 (base + lda·{0,1,2}), lda3
+// only computes the bases, so the k loop keeps no more pointers live than
+// the plain kernels'.
+func (g *gemmKernel) tapsLoop(h int, p string) {
+	lda := Load(Param("lda"), GP64())
+	SHLQ(Imm(2), lda)
+	ngroups := (h + 2) / 3
+	groups := make([]Register, ngroups)
+	for i := range groups {
+		groups[i] = GP64()
+	}
+	aMem := func(i, disp int) Mem {
+		m := Mem{Base: groups[i/3], Disp: disp}
+		switch i % 3 {
+		case 1:
+			m.Index, m.Scale = lda, 1
+		case 2:
+			m.Index, m.Scale = lda, 2
+		}
+		return m
+	}
+	pb := Load(Param("b"), GP64())
+	offp := Load(Param("offs"), GP64())
+	q := p + "_tap"
+	Label(q)
+	MOVQ(g.state.a, groups[0])
+	ADDQ(Mem{Base: offp}, groups[0])
+	if ngroups > 1 {
+		lda3 := GP64()
+		LEAQ(Mem{Base: lda, Index: lda, Scale: 2}, lda3)
+		for i := 1; i < ngroups; i++ {
+			LEAQ(Mem{Base: groups[i-1], Index: lda3, Scale: 1}, groups[i])
+		}
+	}
+	n4 := Load(Param("k"), GP64())
+	n1 := GP64()
+	MOVQ(n4, n1)
+	kLoop4(q, n4, n1, groups, pb, 4*g.stride, func(u int) { g.step(h, u, aMem, pb) })
+	Label(label(q, "epilogue")) // kLoop4's exit: the next tap
+	ADDQ(Imm(8), offp)
+	end := Load(Param("offs"), GP64())
+	taps := Load(Param("taps"), GP64())
+	LEAQ(Mem{Base: end, Index: taps, Scale: 8}, end)
+	CMPQ(offp, end)
+	JNE(LabelRef(q))
+
+	for set := 1; set < g.sets; set++ {
+		for i := 0; i < h; i++ {
+			for v := range g.widths {
+				VADDPS(g.setReg(set, h, i, v), g.accReg(i, v), g.accReg(i, v))
+			}
+		}
+	}
+	g.epilogue(h, p)
 }

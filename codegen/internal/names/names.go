@@ -49,7 +49,7 @@ import (
 // Ops are the operations kernels are generated for, each spelled once.
 var Ops = []string{
 	// GEMM and friends
-	"Gemm", "ConvPix", "GemmU8S8", "QGemmU8S8",
+	"Gemm", "ConvPix", "ConvTaps", "GemmU8S8", "QGemmU8S8",
 	// depthwise and stem convolutions
 	"DWConv", "DWConvEdge", "QDWConv", "StemConv", "QStemConv",
 	// element-wise and per-channel
