@@ -9,8 +9,17 @@
 //	torchvision  RGB; resize the shorter side to 256 (PIL bilinear with
 //	             antialias); centre crop 224; /255; minus mean
 //	             (0.485, 0.456, 0.406), over std (0.229, 0.224, 0.225).
-//	             For an input of another size S the resize is round(S/0.875)
+//	             For an input of another size S the resize is ⌊S/0.875⌋
 //	             (the same 0.875 crop ratio), the crop is S.
+//	timm         timm's evaluation transform (its MobileNetV4 checkpoints):
+//	             RGB; resize the shorter side to ⌊S/crop_pct⌋ (PIL bicubic
+//	             with antialias); centre crop S (224 when symbolic); /255;
+//	             minus mean (0.485, 0.456, 0.406), over std (0.229, 0.224,
+//	             0.225). crop_pct is 0.875 (timm's default) unless the name
+//	             sets it: "timm:crop=0.95" (MobileNetV4 conv small at its 256
+//	             test size; the pretrained config says which). Any F with
+//	             0 < F ≤ 1; torchvision takes crop=F too. For a non-square
+//	             input the shorter side follows the smaller of H and W.
 //	keras        RGB; resize to the input's size (PIL bilinear, antialias);
 //	             x/127.5 − 1 (Keras' "tf" mode, MobileNet V1/V2).
 //	caffe        BGR; resize to the input's size; 0–255 minus the mean pixel
@@ -32,9 +41,10 @@
 // The layout comes from the input's shape: [N,3,H,W] is NCHW, [N,H,W,3] is
 // NHWC (a one-channel input takes the luminance, 0.299R+0.587G+0.114B as PIL's
 // convert("L")). Height or width ≤ 0 (symbolic) take the image's own size
-// (torchvision: 224). Resizing matches PIL's Image.resize with
-// Image.BILINEAR bit for bit on 8-bit images (PIL filters with antialias
-// when it shrinks), tested against fixtures made by PIL (testdata/pil.py).
+// (torchvision, timm: 224). Resizing matches PIL's Image.resize with
+// Image.BILINEAR (Image.BICUBIC for timm: Keys' cubic, a = −0.5) bit for bit
+// on 8-bit images (PIL filters with antialias when it shrinks), tested
+// against fixtures made by PIL (testdata/pil.py).
 //
 // Drawing: Canvas copies an image into a mutable RGBA; DrawRect, DrawPolygon
 // and DrawLabel draw detection results on it; SavePNG writes it.

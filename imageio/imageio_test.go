@@ -194,6 +194,73 @@ func TestResizeMatchesPIL(t *testing.T) {
 	}
 }
 
+// TestResizeBicubicMatchesPIL: ResizeWith(Bicubic) is PIL's
+// Image.BICUBIC resize bit for bit, shrinking (antialias), enlarging and
+// both at once.
+func TestResizeBicubicMatchesPIL(t *testing.T) {
+	src := load(t, "src.png")
+	for _, sz := range [][2]int{{57, 41}, {211, 150}, {160, 77}, {23, 17}, {300, 120}} {
+		want := load(t, fmt.Sprintf("rsc_%dx%d.png", sz[0], sz[1]))
+		got := ResizeWith(src, sz[0], sz[1], Bicubic)
+		maxd, mean := pixelDiff(t, got, want)
+		t.Logf("%dx%d: max %d, mean %.4f levels from PIL", sz[0], sz[1], maxd, mean)
+		if maxd != 0 {
+			t.Errorf("%dx%d: differs from PIL by up to %d levels (mean %.4f)", sz[0], sz[1], maxd, mean)
+		}
+		if bl := Resize(src, sz[0], sz[1]); bytes.Equal(bl.Pix, got.Pix) {
+			t.Errorf("%dx%d: bicubic and bilinear agree: the filter is not used", sz[0], sz[1])
+		}
+	}
+}
+
+// TestTimmCrop: the shorter side before the centre crop is
+// math.floor(S / crop_pct) as timm computes it in float64 (values from
+// Python), and crop= parses into it.
+func TestTimmCrop(t *testing.T) {
+	for _, c := range []struct {
+		preset string
+		s, n   int
+	}{
+		{"timm", 224, 256},
+		{"timm", 256, 292},
+		{"timm:crop=0.95", 256, 269},
+		{"timm:crop=0.95", 224, 235},
+		{"TIMM:Crop=1", 320, 320},
+		{"timm:crop=1.0", 448, 448},
+		{"timm:crop=0.9", 288, 320},
+		{"torchvision", 224, 256},
+		{"torchvision:crop=0.95", 64, 67},
+	} {
+		p, err := LookupPreset(c.preset)
+		if err != nil {
+			t.Fatalf("%s: %v", c.preset, err)
+		}
+		if n := p.shorterSide(c.s); n != c.n {
+			t.Errorf("%s at %d: shorter side %d, want %d", c.preset, c.s, n, c.n)
+		}
+	}
+	if p, _ := LookupPreset("timm:crop=0.95"); presets["timm"].crop != 0.875 || p.filter != Bicubic {
+		t.Errorf("crop= changed the table (%v) or lost the filter", presets["timm"].crop)
+	}
+	for _, c := range []struct{ preset, want string }{
+		{"timm:crop=1.5", "crop=1.5 is not a number in (0, 1]"},
+		{"timm:crop=0", "crop=0 is not a number in (0, 1]"},
+		{"timm:crop=-0.9", "is not a number in (0, 1]"},
+		{"timm:crop=NaN", "is not a number in (0, 1]"},
+		{"timm:crop=", "is not a number in (0, 1]"},
+		{"timm:crop=abc", "is not a number in (0, 1]"},
+		{"timm:", `unknown option ""`},
+		{"timm:size=3", `unknown option "size=3"`},
+		{"keras:crop=0.9", "keras takes no options"},
+		{"nonesuch:crop=0.9", "unknown preset"},
+	} {
+		_, err := LookupPreset(c.preset)
+		if err == nil || !strings.Contains(err.Error(), c.want) || strings.Contains(err.Error(), "\n") {
+			t.Errorf("%s: got %v, want one line with %q", c.preset, err, c.want)
+		}
+	}
+}
+
 // compare checks a preprocessed tensor against PIL+numpy's: mean |diff| ≤
 // 1/255 and max ≤ 3/255 (the issue's bound); PIL-exact resizing makes them
 // agree to float32 rounding.
@@ -227,6 +294,7 @@ func TestPresetsMatchPIL(t *testing.T) {
 		{"paddle", []int{1, 3, 40, 56}, "paddle_40x56.bin"},
 		{"caffe", []int{1, 3, 40, 56}, "caffe_40x56.bin"},
 		{"raw", []int{1, 1, 40, 56}, "gray_40x56.bin"},
+		{"timm:crop=0.95", []int{1, 3, 64, 64}, "timm_64_c95.bin"},
 	} {
 		x, err := Preprocess(src, c.preset, c.shape)
 		if err != nil {
@@ -254,6 +322,19 @@ func TestPresetsMatchPIL(t *testing.T) {
 		}
 	}
 	compare(t, "torchvision 224", x.Data, want)
+
+	// timm at 224 (crop_pct 0.875, bicubic) with a symbolic input.
+	x, err = Preprocess(src, "timm", []int{1, 3, -1, -1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	crop = NRGBA(load(t, "timm_224.png"))
+	for c := 0; c < 3; c++ {
+		for i := 0; i < 224*224; i++ {
+			want[c*224*224+i] = (float32(crop.Pix[4*i+c])/255 - imagenetMean[c]) / imagenetStd[c]
+		}
+	}
+	compare(t, "timm 224", x.Data, want)
 }
 
 // TestPaddleOCRInput: the paddle preset on the shared document image gives

@@ -5,6 +5,7 @@ import (
 	"image"
 	"math"
 	"sort"
+	"strconv"
 	"strings"
 
 	"github.com/mnc-go/mnc/ir"
@@ -17,6 +18,10 @@ type Preset struct {
 	Doc  string // the exact steps, one line
 	bgr  bool
 	size sizing
+	// crop is the centre crop's share of the resized shorter side for
+	// sizeShortCrop (torchvision's 0.875, timm's crop_pct).
+	crop   float64
+	filter Filter
 	// A pixel value p in 0..255 becomes ((p/div)·mul − mean[c]) / std[c],
 	// in float32 and in this order, c the tensor's channel.
 	div, mul  float32
@@ -27,7 +32,7 @@ type sizing int
 
 const (
 	sizeExact      sizing = iota // resize to the input's H×W
-	sizeShortCrop                // resize the shorter side to floor(S/0.875), centre crop
+	sizeShortCrop                // resize the shorter side to floor(S/crop), centre crop S
 	sizeMultiple32               // symbolic H/W: the image's size rounded to multiples of 32
 )
 
@@ -36,7 +41,9 @@ var imagenetStd = [3]float32{0.229, 0.224, 0.225}
 
 var presets = map[string]*Preset{
 	"torchvision": {Name: "torchvision", Doc: "RGB; shorter side to 256 (bilinear, antialias); centre crop 224; /255; minus mean (0.485,0.456,0.406), over std (0.229,0.224,0.225)",
-		size: sizeShortCrop, div: 255, mul: 1, mean: imagenetMean, std: imagenetStd},
+		size: sizeShortCrop, crop: 0.875, div: 255, mul: 1, mean: imagenetMean, std: imagenetStd},
+	"timm": {Name: "timm", Doc: "RGB; shorter side to ⌊S/crop⌋ (bicubic, antialias; crop 0.875, or F with timm:crop=F as timm's crop_pct); centre crop S (224 when symbolic); /255; minus mean (0.485,0.456,0.406), over std (0.229,0.224,0.225)",
+		size: sizeShortCrop, crop: 0.875, filter: Bicubic, div: 255, mul: 1, mean: imagenetMean, std: imagenetStd},
 	"keras": {Name: "keras", Doc: "RGB; resize to the input (bilinear, antialias); x/127.5 − 1",
 		div: 127.5, mul: 1, mean: [3]float32{1, 1, 1}, std: [3]float32{1, 1, 1}},
 	"caffe": {Name: "caffe", Doc: "BGR; resize to the input (bilinear, antialias); 0–255 minus the mean pixel (103.939,116.779,123.68) in BGR order",
@@ -59,13 +66,36 @@ func PresetNames() []string {
 	return n
 }
 
-// LookupPreset returns the named preset (case-insensitive).
+// LookupPreset returns the named preset (case-insensitive). A preset that
+// centre-crops (torchvision, timm) takes the crop share after a colon,
+// "timm:crop=0.95": timm's crop_pct, the model's pretrained config (0.875
+// unless it says otherwise; MobileNetV4 conv models use 0.95 at their 256
+// test size).
 func LookupPreset(name string) (*Preset, error) {
-	p, ok := presets[strings.ToLower(name)]
+	base, opts, hasOpts := strings.Cut(name, ":")
+	p, ok := presets[strings.ToLower(base)]
 	if !ok {
 		return nil, fmt.Errorf("unknown preset %q (presets: %s)", name, strings.Join(PresetNames(), ", "))
 	}
-	return p, nil
+	if !hasOpts {
+		return p, nil
+	}
+	if p.size != sizeShortCrop {
+		return nil, fmt.Errorf("preset %q: %s takes no options (crop=F is for torchvision and timm)", name, p.Name)
+	}
+	q := *p
+	for _, o := range strings.Split(opts, ",") {
+		k, v, _ := strings.Cut(o, "=")
+		if strings.ToLower(k) != "crop" {
+			return nil, fmt.Errorf("preset %q: unknown option %q (%s takes crop=F, 0 < F ≤ 1)", name, o, p.Name)
+		}
+		f, err := strconv.ParseFloat(v, 64)
+		if err != nil || !(f > 0 && f <= 1) {
+			return nil, fmt.Errorf("preset %q: crop=%s is not a number in (0, 1] (the crop's share of the resized shorter side, timm's crop_pct)", name, v)
+		}
+		q.crop = f
+	}
+	return &q, nil
 }
 
 // Input describes an image input of a model, as read from its shape.
@@ -158,7 +188,7 @@ func PreprocessBatch(imgs []image.Image, preset string, shape []int) (*ir.Tensor
 	return t, nil
 }
 
-// fit resizes (and for torchvision crops) img to h×w, where h or w ≤ 0
+// fit resizes (and for torchvision and timm crops) img to h×w, where h or w ≤ 0
 // means the preset's default for a symbolic size. It refuses a resize
 // whose images would be over the memory budget: resizing the shorter side
 // of a 1×60000 picture to 256 pixels makes a 256×15360000 image.
@@ -172,12 +202,12 @@ func (p *Preset) fit(img image.Image, h, w int) (*image.NRGBA, error) {
 		if w <= 0 {
 			w = 224
 		}
-		n := int(math.Floor(float64(min(h, w)) / 0.875))
+		n := p.shorterSide(min(h, w))
 		rw, rh := shorterSide(b.Dx(), b.Dy(), n)
 		if err := checkResize(b, rw, rh); err != nil {
 			return nil, err
 		}
-		return CenterCrop(ResizeShorter(img, n), w, h), nil
+		return CenterCrop(resizeShorter(img, n, p.filter), w, h), nil
 	case sizeMultiple32:
 		if h <= 0 || w <= 0 {
 			ih, iw := b.Dy(), b.Dx()
@@ -204,7 +234,14 @@ func (p *Preset) fit(img image.Image, h, w int) (*image.NRGBA, error) {
 	if err := checkResize(b, w, h); err != nil {
 		return nil, err
 	}
-	return Resize(img, w, h), nil
+	return ResizeWith(img, w, h, p.filter), nil
+}
+
+// shorterSide is what a centre-cropping preset resizes the image's shorter
+// side to before cropping s pixels: ⌊s/crop⌋ in float64, as Python's
+// math.floor(s / crop_pct) in timm and int(s / 0.875) for torchvision.
+func (p *Preset) shorterSide(s int) int {
+	return int(math.Floor(float64(s) / p.crop))
 }
 
 // checkResize checks what Resize(img of bounds b, w, h) allocates against

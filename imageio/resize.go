@@ -25,12 +25,63 @@ func NRGBA(img image.Image) *image.NRGBA {
 	return dst
 }
 
+// Filter is one of PIL's resampling filters; both shrink with antialias
+// (the filter's support widens by the scale factor).
+type Filter int
+
+const (
+	// Bilinear is PIL's Image.BILINEAR: the triangle filter, support 1.
+	Bilinear Filter = iota
+	// Bicubic is PIL's Image.BICUBIC: Keys' cubic convolution with
+	// a = −0.5, support 2 (it overshoots: results are clipped to 0..255).
+	Bicubic
+)
+
+// support is the filter's half-width at scale 1, in input pixels.
+func (f Filter) support() float64 {
+	if f == Bicubic {
+		return 2
+	}
+	return 1
+}
+
+// weight is the filter's value at distance x, PIL's bilinear_filter and
+// bicubic_filter with their operations in the same order: the float64()
+// conversions keep Go from fusing them into FMAs (PIL's x86-64 builds do
+// not), so the fixed-point weights round as PIL's do.
+func (f Filter) weight(x float64) float64 {
+	x = math.Abs(x)
+	if f == Bicubic {
+		const a = -0.5
+		switch {
+		case x < 1: // ((a+2)·x − (a+3))·x·x + 1
+			p := float64((a+2)*x) - (a + 3)
+			return float64(float64(p*x)*x) + 1
+		case x < 2: // (((x−5)·x + 8)·x − 4)·a
+			p := float64((x-5)*x) + 8
+			return (float64(p*x) - 4) * a
+		}
+		return 0
+	}
+	if x < 1 {
+		return 1 - x
+	}
+	return 0
+}
+
 // Resize scales img to w×h pixels exactly as PIL's
-// Image.resize((w, h), Image.BILINEAR) does on an 8-bit image: a triangle
-// filter whose support widens with the scale factor when shrinking
-// (antialias), 22-bit fixed-point coefficients, a horizontal pass then a
-// vertical pass, each rounded to 8 bits.
+// Image.resize((w, h), Image.BILINEAR) does on an 8-bit image: see
+// ResizeWith.
 func Resize(img image.Image, w, h int) *image.NRGBA {
+	return ResizeWith(img, w, h, Bilinear)
+}
+
+// ResizeWith scales img to w×h pixels exactly as PIL's
+// Image.resize((w, h), f) does on an 8-bit image: the filter's support
+// widens with the scale factor when shrinking (antialias), 22-bit
+// fixed-point coefficients, a horizontal pass then a vertical pass, each
+// rounded and clipped to 8 bits.
+func ResizeWith(img image.Image, w, h int, f Filter) *image.NRGBA {
 	src := NRGBA(img)
 	sw, sh := src.Rect.Dx(), src.Rect.Dy()
 	if w <= 0 || h <= 0 {
@@ -46,7 +97,7 @@ func Resize(img image.Image, w, h int) *image.NRGBA {
 	tmp := src
 	if w != sw {
 		tmp = image.NewNRGBA(image.Rect(0, 0, w, sh))
-		b, k, ks := coeffs(sw, w)
+		b, k, ks := coeffs(sw, w, f)
 		for y := 0; y < sh; y++ {
 			in := src.Pix[y*src.Stride:]
 			out := tmp.Pix[y*tmp.Stride:]
@@ -67,7 +118,7 @@ func Resize(img image.Image, w, h int) *image.NRGBA {
 		return tmp
 	}
 	dst := image.NewNRGBA(image.Rect(0, 0, w, h))
-	b, k, ks := coeffs(sh, h)
+	b, k, ks := coeffs(sh, h, f)
 	for y := 0; y < h; y++ {
 		lo, n := b[2*y], b[2*y+1]
 		kk := k[y*ks : y*ks+n]
@@ -96,13 +147,13 @@ func clip8(v int32) uint8 {
 	return uint8(v >> precisionBits)
 }
 
-// coeffs is PIL's precompute_coeffs for the bilinear filter followed by
+// coeffs is PIL's precompute_coeffs for filter f followed by
 // normalize_coeffs_8bpc: for each output pixel, the first input pixel and
 // the count (bounds), and ksize fixed-point weights.
-func coeffs(inSize, outSize int) (bounds []int, kk []int32, ksize int) {
+func coeffs(inSize, outSize int, f Filter) (bounds []int, kk []int32, ksize int) {
 	scale := float64(inSize) / float64(outSize)
 	filterscale := max(scale, 1)
-	support := 1.0 * filterscale
+	support := f.support() * filterscale
 	ksize = int(math.Ceil(support))*2 + 1
 	bounds = make([]int, 2*outSize)
 	kk = make([]int32, outSize*ksize)
@@ -121,11 +172,7 @@ func coeffs(inSize, outSize int) (bounds []int, kk []int32, ksize int) {
 		xmax -= xmin
 		ww := 0.0
 		for x := 0; x < xmax; x++ {
-			t := math.Abs((float64(x+xmin) - center + 0.5) * ss)
-			v := 0.0
-			if t < 1 {
-				v = 1 - t
-			}
+			v := f.weight((float64(x+xmin) - center + 0.5) * ss)
 			w[x] = v
 			ww += v
 		}
@@ -168,9 +215,13 @@ func CenterCrop(img image.Image, w, h int) *image.NRGBA {
 // aspect ratio as torchvision's Resize(n) does (the longer side is
 // int(n·long/short)).
 func ResizeShorter(img image.Image, n int) *image.NRGBA {
+	return resizeShorter(img, n, Bilinear)
+}
+
+func resizeShorter(img image.Image, n int, f Filter) *image.NRGBA {
 	b := img.Bounds()
 	w, h := shorterSide(b.Dx(), b.Dy(), n)
-	return Resize(img, w, h)
+	return ResizeWith(img, w, h, f)
 }
 
 // shorterSide is the size ResizeShorter(img of w×h, n) makes.

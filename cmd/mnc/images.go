@@ -34,7 +34,7 @@ type imageFlags struct {
 
 func (f *imageFlags) register(fs *flag.FlagSet) {
 	fs.Var(&f.files, "image", "an image file ("+imageio.Formats+") as the input, preprocessed by -preset; repeat the flag (or separate with commas) to run several images as one batch")
-	fs.StringVar(&f.preset, "preset", "", "how -image files become the input: "+strings.Join(imageio.PresetNames(), ", ")+" (default torchvision; see the README for each one's steps)")
+	fs.StringVar(&f.preset, "preset", "", "how -image files become the input: "+strings.Join(imageio.PresetNames(), ", ")+" (default torchvision; timm:crop=F sets timm's crop_pct, 0.875 by default; see the README for each one's steps)")
 }
 
 // check validates the flags before anything is loaded.

@@ -90,6 +90,7 @@ func TestImageErrors(t *testing.T) {
 		{[]string{"-image", "cli_test.go"}, "not a PNG, JPEG"},
 		{[]string{"-image", filepath.Join(dir, "missing.jpg")}, "no such file"},
 		{[]string{"-image", testImage, "-preset", "tensorflow"}, `unknown preset "tensorflow"`},
+		{[]string{"-image", testImage, "-preset", "timm:crop=1.5"}, `crop=1.5 is not a number in (0, 1]`},
 		{[]string{"-image", testImage, "-labels", two}, "2 labels for an output of 1000 classes"},
 		{[]string{"-preset", "keras"}, "no -image"},
 		{[]string{"-image", testImage, "-input", two}, "exclusive"},

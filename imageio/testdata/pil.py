@@ -15,7 +15,14 @@ image is a formula, not random. Writes
   paddle_<H>x<W>.bin      BGR, resize, x*(1/255), (x-mean)/std, float32 NCHW
   caffe_<H>x<W>.bin       BGR, resize, x-[103.939,116.779,123.68], float32 NCHW
   gray_<H>x<W>.bin        convert("L") after resize, /255 raw-unscaled: 0..255 float32
+  rsc_<W>x<H>.png         PIL Image.resize((W, H), Image.BICUBIC) of src.png
+  timm_224.png            timm's eval transform before ToTensor at 224, crop_pct 0.875:
+                          bicubic resize to 341x256, centre crop 224
+  timm_<S>_c<P>.bin       timm's eval transform at SxS, crop_pct 0.<P> (Resize(floor(S/crop_pct),
+                          BICUBIC), CenterCrop(S), ToTensor, Normalize), float32 NCHW
 """
+import math
+
 import numpy as np
 from PIL import Image
 
@@ -75,3 +82,26 @@ bgr = a[:, :, ::-1]
 ((bgr * np.float32(1.0 / 255.0) - mean) / std).transpose(2, 0, 1).astype("<f4").tofile("paddle_%dx%d.bin" % (h, w))
 (bgr - np.array([103.939, 116.779, 123.68], dtype=np.float32)).transpose(2, 0, 1).astype("<f4").tofile("caffe_%dx%d.bin" % (h, w))
 np.asarray(img.resize((w, h), Image.BILINEAR).convert("L"), dtype=np.float32).astype("<f4").tofile("gray_%dx%d.bin" % (h, w))
+
+# timm (transforms_imagenet_eval, crop_mode "center", square input): the
+# same steps as torchvision's with BICUBIC and floor(S / crop_pct).
+for (w, h) in [(57, 41), (211, 150), (160, 77), (23, 17), (300, 120)]:
+    img.resize((w, h), Image.BICUBIC).save("rsc_%dx%d.png" % (w, h))
+
+def timm(S, crop_pct):
+    n = math.floor(S / crop_pct)
+    w, h = img.size
+    if w <= h:
+        nw, nh = n, int(n * h / w)
+    else:
+        nw, nh = int(n * w / h), n
+    im = img.resize((nw, nh), Image.BICUBIC)
+    left, top = int(round((nw - S) / 2.0)), int(round((nh - S) / 2.0))
+    return im.crop((left, top, left + S, top + S))
+
+def normalise(im):
+    t = np.asarray(im, dtype=np.float32) / np.float32(255)
+    return ((t - mean) / std).transpose(2, 0, 1)
+
+normalise(timm(64, 0.95)).astype("<f4").tofile("timm_64_c95.bin")
+timm(224, 0.875).save("timm_224.png")
