@@ -178,8 +178,9 @@ func LoadImage(path string) (image.Image, error) { return imageio.Load(path) }
 // Preprocess turns img into the input tensor of a model whose input has
 // the given shape ([N,3,H,W] or [N,H,W,3]; the layout and size come from
 // it, symbolic dimensions from the image), with a preset named after the
-// ecosystem the model was trained in: "torchvision", "keras", "caffe",
-// "paddle" or "raw" (package imageio documents each one's exact steps).
+// ecosystem the model was trained in: "torchvision", "timm" (both take
+// ":crop=F"), "imagenet", "keras", "caffe", "paddle" or "raw" (package
+// imageio documents each one's exact steps; imageio.PresetNames lists them).
 // The result has batch 1; imageio.PreprocessBatch stacks several images.
 func Preprocess(img image.Image, preset string, shape []int) (*ir.Tensor, error) {
 	return imageio.Preprocess(img, preset, shape)
