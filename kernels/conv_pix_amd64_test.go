@@ -46,14 +46,7 @@ func TestConvPix(t *testing.T) {
 				if convPixUse(&p, vl) {
 					taken++
 				}
-				var bias, r []float32
-				if (n+a)%4 != 0 {
-					bias = randSlice(rng, p.Cout)
-				}
-				if (n+a)%3 == 1 {
-					r = randSlice(rng, p.OH*p.OW*p.Cout)
-				}
-				checkConv(t, s, &p, randSlice(rng, p.H*p.W*p.Cin), randSlice(rng, p.Cout*p.Cin*p.KH*p.KW), bias, r)
+				checkConvRandom(t, s, rng, &p, (n+a)%4 != 0, (n+a)%3 == 1)
 			}
 		}
 		if vl > 0 && taken < 20 {

@@ -42,6 +42,20 @@ func refConv(p *ConvParams, in, w, bias, r []float32) (out, mag []float64) {
 	return out, mag
 }
 
+// checkConvRandom checks conv p on random input and weights, with a random
+// bias and residual when asked.
+func checkConvRandom(t *testing.T, s *Set, rng *rand.Rand, p *ConvParams, withBias, withResidual bool) {
+	t.Helper()
+	var bias, r []float32
+	if withBias {
+		bias = randSlice(rng, p.Cout)
+	}
+	if withResidual {
+		r = randSlice(rng, p.OH*p.OW*p.Cout)
+	}
+	checkConv(t, s, p, randSlice(rng, p.H*p.W*p.Cin), randSlice(rng, p.Cout*p.Cin*p.KH*p.KW), bias, r)
+}
+
 func checkConv(t *testing.T, s *Set, p *ConvParams, in, w, bias, r []float32) {
 	t.Helper()
 	wp := make([]float32, s.PackedConvSize(p))
@@ -101,14 +115,7 @@ func TestConvMatchesReference(t *testing.T) {
 							if !ok {
 								continue
 							}
-							var bias, r []float32
-							if n%3 != 0 {
-								bias = randSlice(rng, p.Cout)
-							}
-							if n%2 == 0 {
-								r = randSlice(rng, p.OH*p.OW*p.Cout)
-							}
-							checkConv(t, s, &p, randSlice(rng, p.H*p.W*p.Cin), randSlice(rng, p.Cout*p.Cin*k*k), bias, r)
+							checkConvRandom(t, s, rng, &p, n%3 != 0, n%2 == 0)
 						}
 					}
 				}
@@ -192,14 +199,7 @@ func TestConvImplicitGemm(t *testing.T) {
 							if !ok {
 								continue
 							}
-							var bias, r []float32
-							if n%3 != 0 {
-								bias = randSlice(rng, p.Cout)
-							}
-							if n%2 == 0 {
-								r = randSlice(rng, p.OH*p.OW*p.Cout)
-							}
-							checkConv(t, s, &p, randSlice(rng, p.H*p.W*p.Cin), randSlice(rng, p.Cout*p.Cin*k*k), bias, r)
+							checkConvRandom(t, s, rng, &p, n%3 != 0, n%2 == 0)
 						}
 					}
 				}
