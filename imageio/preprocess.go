@@ -240,9 +240,16 @@ func (p *Preset) fit(img image.Image, h, w int) (*image.NRGBA, error) {
 // shorterSide is what a centre-cropping preset resizes the image's shorter
 // side to before cropping s pixels: ⌊s/crop⌋ in float64, as Python's
 // math.floor(s / crop_pct) in timm and int(s / 0.875) for torchvision.
+// A tiny crop (1e-300 parses) makes it maxShorterSide, which the memory
+// check then refuses: converting an out-of-range float to int is
+// implementation-defined (amd64 gives a negative size).
 func (p *Preset) shorterSide(s int) int {
-	return int(math.Floor(float64(s) / p.crop))
+	return int(min(math.Floor(float64(s)/p.crop), maxShorterSide))
 }
+
+// maxShorterSide bounds shorterSide, far above any image a budget allows
+// and small enough that the longer side stays an int.
+const maxShorterSide = 1 << 30
 
 // checkResize checks what Resize(img of bounds b, w, h) allocates against
 // the memory budget: an NRGBA copy of the source, the horizontal pass
