@@ -182,7 +182,7 @@ func (e *Executor) blockPlan(s *plan.Step) (*blockPlan, error) {
 		return nil, err
 	}
 	if l.Total > s.Scratch {
-		return nil, fmt.Errorf("plan reserves %d scratch floats, the block's bands need %d", s.Scratch, l.Total)
+		return nil, errScratchShort(s.Scratch, "the block's bands", l.Total)
 	}
 	b.eSize, b.dSize, b.pitch = l.E, l.D, l.Pitch
 	b.dw.InPitch = b.pitch

@@ -206,7 +206,7 @@ func (e *Executor) seBlockPlan(s *plan.Step) (*seBlock, error) {
 		return nil, err
 	}
 	if lay.Total > s.Scratch {
-		return nil, fmt.Errorf("plan reserves %d scratch floats, the SE block needs %d", s.Scratch, lay.Total)
+		return nil, errScratchShort(s.Scratch, "the SE block", lay.Total)
 	}
 	// The block without its SE steps: expand, depthwise and project as
 	// blockPlan resolves them.

@@ -179,7 +179,7 @@ func (e *Executor) qWindowStep(s *plan.Step, what string, packed, scratchBytes, 
 		return nil, err
 	}
 	if need := (scratchBytes + 3) / 4; need > s.Scratch {
-		return nil, fmt.Errorf("plan reserves %d scratch floats, the %s kernel needs %d", s.Scratch, what, need)
+		return nil, errScratchShort(s.Scratch, "the "+what+" kernel", need)
 	}
 	wp := unsafe.Slice((*byte)(unsafe.Pointer(&wb[0])), 4*len(wb))
 	in, out := e.bytes(s.In[0]), e.bytes(s.Out)
@@ -208,7 +208,7 @@ func (e *Executor) prepConvBytes(s *plan.Step, p kernels.ConvParams, wp, bias []
 		return nil, fmt.Errorf("a conv writing bytes needs one input and a requantizing epilogue onto the output's byte range")
 	}
 	if need := plan.ConvBytesScratch(set, &p); need > s.Scratch {
-		return nil, fmt.Errorf("plan reserves %d scratch floats, the kernel needs %d", s.Scratch, need)
+		return nil, errScratchShort(s.Scratch, "the kernel", need)
 	}
 	band := plan.ConvBytesBand(&p)
 	kern := (set.ConvScratchSize(&p, band) + 15) &^ 15

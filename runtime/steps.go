@@ -336,7 +336,7 @@ func (e *Executor) prepConv(s *plan.Step) (stepFunc, error) {
 		return e.prepConvBytes(s, p, wp, bias)
 	}
 	if need := set.ConvScratchSize(&p, p.OH); need > s.Scratch {
-		return nil, fmt.Errorf("plan reserves %d scratch floats, the kernel needs %d", s.Scratch, need)
+		return nil, errScratchShort(s.Scratch, "the kernel", need)
 	}
 	in, out := e.buf(s.In[0]), e.buf(s.Out)
 	var r []float32

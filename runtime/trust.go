@@ -63,3 +63,12 @@ func checkReservations(p *plan.Plan, set *kernels.Set) error {
 	}
 	return nil
 }
+
+// errScratchShort refuses a step whose plan reserves fewer scratch floats
+// (have) than this build's kernels need: a plan file tampered with, or
+// compiled before a kernel's scratch grew with the format and the packing
+// unchanged (the amd64 implicit-GEMM conv, 6dd7c99, keeps its edge
+// pixels' outputs there too).
+func errScratchShort(have int, what string, need int) error {
+	return fmt.Errorf("plan reserves %d scratch floats, %s needs %d (recompile the model)", have, what, need)
+}
