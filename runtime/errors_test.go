@@ -10,6 +10,7 @@ import (
 	"github.com/mnc-go/mnc/internal/fuzzcap"
 	"github.com/mnc-go/mnc/ir"
 	"github.com/mnc-go/mnc/kernels"
+	"github.com/mnc-go/mnc/passes"
 	"github.com/mnc-go/mnc/plan"
 	"github.com/mnc-go/mnc/runtime"
 )
@@ -140,6 +141,38 @@ func FuzzDecodeAndRun(f *testing.F) {
 	for _, level := range []int{0, 2} {
 		var buf bytes.Buffer
 		if err := plan.Encode(&buf, compile(f, g, config{level: level, batch: 1, isa: kernels.Generic})); err != nil {
+			f.Fatal(err)
+		}
+		f.Add(buf.Bytes())
+	}
+	// Blocks ending in their depthwise conv (a dense conv producer on 9
+	// channels, the amd64 implicit GEMM's, and a GEMM producer), on the
+	// generic kernels and the best ISA's.
+	gd, xd := newGen("fuzzdw", 2, 9, 7, 6)
+	yd := gd.randomActivation(gd.conv(xd, 16, 3, 2, 1, true))
+	yd = gd.conv(yd, 16, 3, 1, 16, true)
+	yd = gd.conv(gd.conv(yd, 32, 1, 1, 1, true), 32, 3, 1, 32, true)
+	gdw := gd.finish(gd.conv(yd, 32, 1, 1, 1, true))
+	for _, isa := range []kernels.ISA{kernels.Generic, kernels.Best()} {
+		set, err := kernels.ForISA(isa)
+		if err != nil {
+			f.Fatal(err)
+		}
+		p, _, err := passes.Compile(gdw, passes.Options{Level: 2, Batch: 1, Threads: 1, BlockMinBytes: 1 << 30, DWBlockMinBytes: 1}, set)
+		if err != nil {
+			f.Fatal(err)
+		}
+		blocks := 0
+		for i := range p.Steps {
+			if plan.IsDWBlock(&p.Steps[i]) {
+				blocks++
+			}
+		}
+		if blocks != 2 {
+			f.Fatalf("%s: %d blocks ending in their depthwise conv in the seed, want 2", isa, blocks)
+		}
+		var buf bytes.Buffer
+		if err := plan.Encode(&buf, p); err != nil {
 			f.Fatal(err)
 		}
 		f.Add(buf.Bytes())
