@@ -75,7 +75,7 @@ func convPixScratch(p *ConvParams, rows int) int {
 }
 
 func fillConvPixAMD64(s *Set, vl int) {
-	packedSize, pack, scratchSize, conv := s.PackedConvSize, s.PackConv, s.ConvScratchSize, s.Conv
+	packedSize, pack := s.PackedConvSize, s.PackConv
 	s.PackedConvSize = func(p *ConvParams) int {
 		if convPixUse(p, vl) {
 			return p.Cout*p.KH*p.KW*p.Cin + p.Cout // [Cout][KH][KW][Cin], then zeros for a nil bias
@@ -97,19 +97,10 @@ func fillConvPixAMD64(s *Set, vl int) {
 		}
 		clear(dst[p.Cout*k : p.Cout*k+p.Cout])
 	}
-	s.ConvScratchSize = func(p *ConvParams, rows int) int {
-		if convPixUse(p, vl) {
-			return convPixScratch(p, rows)
-		}
-		return scratchSize(p, rows)
-	}
-	s.Conv = func(p *ConvParams, in, wp, bias, r, out, scratch []float32, oy0, oy1 int) {
-		if !convPixUse(p, vl) {
-			conv(p, in, wp, bias, r, out, scratch, oy0, oy1)
-			return
-		}
-		convPix(s, vl, p, in, wp, bias, r, out, scratch, oy0, oy1)
-	}
+	layerConv(s, func(p *ConvParams) bool { return convPixUse(p, vl) }, convPixScratch,
+		func(p *ConvParams, in, wp, bias, r, out, scratch []float32, oy0, oy1 int) {
+			convPix(s, vl, p, in, wp, bias, r, out, scratch, oy0, oy1)
+		})
 }
 
 func convPix(s *Set, vl int, p *ConvParams, in, wp, bias, r, out, scratch []float32, oy0, oy1 int) {
@@ -233,5 +224,25 @@ func transposeF32(src []float32, lds int, dst []float32, ldd int, rows, cols int
 		for j := j0; j < cols; j++ {
 			dst[j*ldd+i] = s[j]
 		}
+	}
+}
+
+// layerConv puts a conv path over s's current one: convs that use takes
+// run with run and the scratch scratch says; the others keep the path
+// below (the pixel-vector and implicit-GEMM paths over im2col).
+func layerConv(s *Set, use func(*ConvParams) bool, scratch func(*ConvParams, int) int, run func(p *ConvParams, in, wp, bias, r, out, scratch []float32, oy0, oy1 int)) {
+	conv, scratchSize := s.Conv, s.ConvScratchSize
+	s.ConvScratchSize = func(p *ConvParams, rows int) int {
+		if use(p) {
+			return scratch(p, rows)
+		}
+		return scratchSize(p, rows)
+	}
+	s.Conv = func(p *ConvParams, in, wp, bias, r, out, sc []float32, oy0, oy1 int) {
+		if !use(p) {
+			conv(p, in, wp, bias, r, out, sc, oy0, oy1)
+			return
+		}
+		run(p, in, wp, bias, r, out, sc, oy0, oy1)
 	}
 }

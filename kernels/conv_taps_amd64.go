@@ -64,20 +64,10 @@ func fillConvTapsAMD64(s *Set) {
 		return
 	}
 	isa, twoFMA := s.ISA, gemmTwoFMA()
-	conv, scratchSize := s.Conv, s.ConvScratchSize
-	s.ConvScratchSize = func(p *ConvParams, rows int) int {
-		if convTapsUse(p, nr) {
-			return convTapsScratch(p, rows)
-		}
-		return scratchSize(p, rows)
-	}
-	s.Conv = func(p *ConvParams, in, wp, bias, r, out, scratch []float32, oy0, oy1 int) {
-		if !convTapsUse(p, nr) {
-			conv(p, in, wp, bias, r, out, scratch, oy0, oy1)
-			return
-		}
-		convTaps(s, isa, twoFMA, nr, p, in, wp, bias, r, out, scratch, oy0, oy1)
-	}
+	layerConv(s, func(p *ConvParams) bool { return convTapsUse(p, nr) }, convTapsScratch,
+		func(p *ConvParams, in, wp, bias, r, out, scratch []float32, oy0, oy1 int) {
+			convTaps(s, isa, twoFMA, nr, p, in, wp, bias, r, out, scratch, oy0, oy1)
+		})
 }
 
 // convTapsBlockBytes bounds the outputs of one run of chained calls, so
