@@ -6,8 +6,6 @@ import (
 
 	"github.com/mnc-go/mnc/frontend"
 	"github.com/mnc-go/mnc/ir"
-	"github.com/mnc-go/mnc/kernels"
-	"github.com/mnc-go/mnc/models"
 	"github.com/mnc-go/mnc/passes"
 	"github.com/mnc-go/mnc/plan"
 	"github.com/mnc-go/mnc/reference"
@@ -23,14 +21,7 @@ func TestDWBlockRunDoesNotAllocate(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	v1, err := models.Build(modelSpecs[0])
-	if err != nil {
-		t.Fatal(err)
-	}
-	set, err := kernels.ForISA(kernels.Best())
-	if err != nil {
-		t.Fatal(err)
-	}
+	v1, set := buildModel(t, modelSpecs[0]), mustSet(t)
 	for _, g := range []*ir.Graph{awkward, v1} {
 		p, _, err := passes.Compile(g, passes.Options{Level: 2, Batch: 1, Threads: 1, DWBlockMinBytes: 1}, set)
 		if err != nil {

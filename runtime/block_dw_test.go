@@ -8,7 +8,6 @@ import (
 	"github.com/mnc-go/mnc/frontend"
 	"github.com/mnc-go/mnc/ir"
 	"github.com/mnc-go/mnc/kernels"
-	"github.com/mnc-go/mnc/models"
 	"github.com/mnc-go/mnc/passes"
 	"github.com/mnc-go/mnc/plan"
 	"github.com/mnc-go/mnc/reference"
@@ -57,10 +56,7 @@ func TestDWBlocksMatchUnfused(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	small, err := models.Build(modelSpecs[0]) // V1 at 96², α 0.5
-	if err != nil {
-		t.Fatal(err)
-	}
+	small := buildModel(t, modelSpecs[0]) // V1 at 96², α 0.5
 	graphs, budgets := []*ir.Graph{awkward, small}, []int{0, 1, 16 << 10}
 	batches, threadCounts := []int{1, 3}, []int{1, 2, 3}
 	if testing.Short() {
@@ -134,10 +130,7 @@ func TestDWBlockRejectsInconsistentPlans(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	set, err := kernels.ForISA(kernels.Best())
-	if err != nil {
-		t.Fatal(err)
-	}
+	set := mustSet(t)
 	compile := func() (*plan.Plan, *plan.Step) {
 		p, _, err := passes.Compile(g, passes.Options{Level: 2, Batch: 1, Threads: 1, BlockMinBytes: 1 << 30, DWBlockMinBytes: 1}, set)
 		if err != nil {

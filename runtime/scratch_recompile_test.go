@@ -4,8 +4,6 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/mnc-go/mnc/kernels"
-	"github.com/mnc-go/mnc/models"
 	"github.com/mnc-go/mnc/passes"
 	"github.com/mnc-go/mnc/plan"
 	"github.com/mnc-go/mnc/runtime"
@@ -17,14 +15,8 @@ import (
 // also holds the edge pixels' outputs: same format version, same packing)
 // is refused by New with one line that says to recompile the model.
 func TestShortConvScratchSaysRecompile(t *testing.T) {
-	g, err := models.Build("mobilenet_v1_conv:res=96,alpha=0.25,classes=10")
-	if err != nil {
-		t.Fatal(err)
-	}
-	set, err := kernels.ForISA(kernels.Best())
-	if err != nil {
-		t.Fatal(err)
-	}
+	g := buildModel(t, "mobilenet_v1_conv:res=96,alpha=0.25,classes=10")
+	set := mustSet(t)
 	p, _, err := passes.Compile(g, passes.Options{Level: 2, Batch: 1}, set)
 	if err != nil {
 		t.Fatal(err)
